@@ -1,0 +1,32 @@
+"""The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
+
+Authentication: the browser session (with CSRF) or ``Authorization: Bearer <token>``. Each app adds
+its router here; endpoints stay thin and call the app's services.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from jiancha.access.api import router as access_router
+from jiancha.access.services import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Jiancha API",
+    version="1",
+    description="监察平台接口 / Jiancha supervision platform API",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+api.add_router("/", access_router)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgsConfig(AppConfig):
+    name = "jiancha.orgs"
+    label = "orgs"
+    verbose_name = _("Organisation tree (组织机构)")
