@@ -115,7 +115,14 @@ def sync_roles(apps: Any = None) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; create them now so roles can hold them.
-    create_permissions(apps.get_app_config("access"), verbosity=0, apps=apps)
+    app_config = apps.get_app_config("access")
+    # Historical app configs (in migrations) have no models_module, which create_permissions checks.
+    had_module = getattr(app_config, "models_module", None)
+    app_config.models_module = had_module or True
+    try:
+        create_permissions(app_config, verbosity=0, apps=apps)
+    finally:
+        app_config.models_module = had_module
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     content_type_model = apps.get_model("contenttypes", "ContentType")
