@@ -73,16 +73,24 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """Validate length, characters, real birth date and checksum; return the parsed parts."""
     number = normalize_resident_id(raw)
     if len(number) != 18:
-        raise IdentifierError("length", str(_("a resident ID has 18 characters, this one has %(n)d")) % {"n": len(number)})
+        raise IdentifierError(
+            "length", str(_("a resident ID has 18 characters, this one has %(n)d")) % {"n": len(number)}
+        )
     if not _RESIDENT_ID_18.match(number):
         raise IdentifierError("format", str(_("a resident ID is 17 digits followed by a digit or X")))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IdentifierError("birth_date", str(_("the birth date %(d)s in the resident ID does not exist")) % {"d": number[6:14]}) from None
+        raise IdentifierError(
+            "birth_date",
+            str(_("the birth date %(d)s in the resident ID does not exist")) % {"d": number[6:14]},
+        ) from None
     limit = today or dt.date.today()
     if birth > limit or birth.year < 1850:
-        raise IdentifierError("birth_date", str(_("the birth date %(d)s in the resident ID is out of range")) % {"d": number[6:14]})
+        raise IdentifierError(
+            "birth_date",
+            str(_("the birth date %(d)s in the resident ID is out of range")) % {"d": number[6:14]},
+        )
     if resident_id_check_char(number[:17]) != number[17]:
         raise IdentifierError("checksum", str(_("the resident ID check character does not match")))
     return ResidentId(
@@ -118,10 +126,14 @@ def validate_uscc(raw: str) -> str:
     """Validate a Unified Social Credit Code; return it normalised."""
     code = normalize_uscc(raw)
     if len(code) != 18:
-        raise IdentifierError("length", str(_("a USCC has 18 characters, this one has %(n)d")) % {"n": len(code)})
+        raise IdentifierError(
+            "length", str(_("a USCC has 18 characters, this one has %(n)d")) % {"n": len(code)}
+        )
     bad = [char for char in code if char not in _USCC_VALUE]
     if bad:
-        raise IdentifierError("format", str(_("a USCC may not contain %(c)s")) % {"c": "".join(sorted(set(bad)))})
+        raise IdentifierError(
+            "format", str(_("a USCC may not contain %(c)s")) % {"c": "".join(sorted(set(bad)))}
+        )
     if not code[2:8].isdigit():
         raise IdentifierError("division", str(_("positions 3-8 of a USCC are a division code of six digits")))
     if uscc_check_char(code[:17]) != code[17]:

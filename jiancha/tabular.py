@@ -79,7 +79,9 @@ def _read_csv(path: Path) -> Iterator[Row]:
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
-            yield Row(number, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)})
+            yield Row(
+                number, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+            )
 
 
 def _read_spreadsheet(path: Path) -> Iterator[Row]:
@@ -105,4 +107,3 @@ def _cell_text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     return str(cell).strip() if cell is not None else ""
-

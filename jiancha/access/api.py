@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from . import services
+from .models import User
 
 router = Router(tags=["platform"])
 
@@ -39,6 +40,7 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> MeOut:
     user = request.user
+    assert isinstance(user, User)  # the router's authentication guarantees a signed-in user
     return MeOut(
         username=user.get_username(),
         roles=[role.code for role in services.roles_of(user)],

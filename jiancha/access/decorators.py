@@ -25,7 +25,9 @@ def capability_required(capability: str) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_capability(request.user, capability):
-                raise PermissionDenied(_("this needs the right “%(capability)s”") % {"capability": capability})
+                raise PermissionDenied(
+                    _("this needs the right “%(capability)s”") % {"capability": capability}
+                )
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -12,7 +12,7 @@ class User(AbstractUser):
 
     division = models.ForeignKey(
         "orgs.Division",
-        verbose_name=_("管辖区划"),
+        verbose_name=_("scope division"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -20,13 +20,18 @@ class User(AbstractUser):
         help_text=_("The user sees this division and what lies below it, nothing else."),
     )
     unit = models.ForeignKey(
-        "orgs.Unit", verbose_name=_("所在单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "orgs.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
-    language = models.CharField(_("界面语言"), max_length=10, blank=True, default="")
+    language = models.CharField(_("interface language"), max_length=10, blank=True, default="")
 
     class Meta:
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
 
 class Capability(models.Model):
@@ -40,42 +45,45 @@ class Capability(models.Model):
         managed = False
         default_permissions = ()
         permissions = [
-            ("file_report", _("提交举报")),
-            ("register_report", _("登记信访举报")),
-            ("view_reporter_identity", _("查看举报人身份")),
-            ("manage_leads", _("管理问题线索")),
-            ("investigate_case", _("审查调查")),
-            ("query_pool", _("查询数据资源池")),
-            ("review_case", _("案件审理")),
-            ("approve", _("审批")),
-            ("analyse_data", _("数据分析与预警复核")),
-            ("write_indicator", _("编写预警指标")),
-            ("submit_field_lead", _("报送基层线索")),
-            ("view_transferred_case", _("查看移送案件")),
-            ("deliver_feed", _("报送部门数据")),
-            ("read_access_log", _("查阅访问日志")),
-            ("verify_ledger", _("核验存证账本")),
-            ("set_classification", _("设置数据密级")),
-            ("administer_users", _("管理用户与组织")),
-            ("view_dashboard", _("查看试点指标")),
+            ("file_report", _("file a report")),
+            ("register_report", _("register reports")),
+            ("view_reporter_identity", _("view a reporter's identity")),
+            ("manage_leads", _("manage leads")),
+            ("investigate_case", _("investigate cases")),
+            ("query_pool", _("query the data pool")),
+            ("review_case", _("review cases")),
+            ("approve", _("approve")),
+            ("analyse_data", _("analyse data and review alerts")),
+            ("write_indicator", _("write indicators")),
+            ("submit_field_lead", _("submit field leads")),
+            ("view_transferred_case", _("see transferred cases")),
+            ("deliver_feed", _("deliver department data")),
+            ("read_access_log", _("read access logs")),
+            ("verify_ledger", _("verify the ledger")),
+            ("set_classification", _("set data classification")),
+            ("administer_users", _("administer users and organisations")),
+            ("view_dashboard", _("view pilot targets")),
         ]
+
+    def __str__(self) -> str:
+        return "capability"
 
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored; the token is shown once."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8, help_text=_("First characters, to tell tokens apart."))
     created = models.DateTimeField(auto_now_add=True)
-    expires = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(_("已吊销"), default=False)
+    revoked = models.BooleanField(_("revoked"), default=False)
 
     class Meta:
-        verbose_name = _("API 令牌")
-        verbose_name_plural = _("API 令牌")
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -94,5 +102,8 @@ class DeniedRequest(models.Model):
 
     class Meta:
         ordering = ["-time"]
-        verbose_name = _("越权访问记录")
-        verbose_name_plural = _("越权访问记录")
+        verbose_name = _("refused request")
+        verbose_name_plural = _("refused requests")
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.method} {self.path}"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -33,48 +33,80 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("public", _("群众"), _("提交举报，凭查询码跟进自己的举报。"), ("file_report",)),
     Role(
-        "intake",
-        _("信访举报受理"),
-        _("登记来信、来访、来电、网络和微信举报；受理、转办、答复举报人。"),
+        "public",
+        _("Member of the public"),
+        _("Files a report and follows it up with a receipt code."),
+        ("file_report",),
+    ),
+    Role(
+        "intake",  # 信访举报受理
+        _("Report intake"),
+        _(
+            "Registers letters, visits, calls, web and WeChat reports; accepts, forwards and answers reporters."
+        ),
         ("register_report", "view_reporter_identity", "view_dashboard"),
     ),
     Role(
-        "lead_manager",
-        _("案件监督管理"),
-        _("管理问题线索台账，提出处置建议，盯办期限。"),
+        "lead_manager",  # 案件监督管理
+        _("Case supervision"),
+        _("Keeps the lead registry, proposes disposals and watches deadlines."),
         ("manage_leads", "view_dashboard"),
     ),
     Role(
-        "investigator",
-        _("审查调查"),
-        _("办理本组承办的案件；在经批准的案件下查询数据资源池。"),
+        "investigator",  # 审查调查
+        _("Investigator"),
+        _("Works the cases assigned to their team; queries the pool under an approved case."),
         ("investigate_case", "query_pool"),
     ),
-    Role("reviewer", _("案件审理"), _("在处分或移送前审理调查终结的案件。"), ("review_case",)),
-    Role("approver", _("分管领导"), _("审批处置、立案、措施和移送。"), ("approve", "view_dashboard")),
     Role(
-        "analyst",
-        _("数据分析"),
-        _("导入数据、复核实体匹配和预警、编写预警指标。"),
+        "reviewer",  # 案件审理
+        _("Trial reviewer"),
+        _("Reviews finished investigations before sanction or transfer."),
+        ("review_case",),
+    ),
+    Role(
+        "approver",  # 分管领导
+        _("Approving leader"),
+        _("Approves disposals, case filing, measures and transfers."),
+        ("approve", "view_dashboard"),
+    ),
+    Role(
+        "analyst",  # 数据分析
+        _("Data analyst"),
+        _("Imports feeds, reviews entity matches and alerts, writes indicators."),
         ("analyse_data", "write_indicator", "query_pool"),
     ),
-    Role("grassroots", _("基层监察员/信息员"), _("在现场报送线索，查看本人报送的线索。"), ("submit_field_lead",)),
     Role(
-        "procuratorate",
-        _("检察机关联络"),
-        _("查看移送本院的案件；会商；退回补充调查。"),
+        "grassroots",  # 基层监察员/信息员
+        _("Grassroots supervisor"),
+        _("Submits leads from the field and sees their own."),
+        ("submit_field_lead",),
+    ),
+    Role(
+        "procuratorate",  # 检察机关联络
+        _("Procuratorate liaison"),
+        _("Sees cases transferred to the procuratorate; consults; returns for supplementary investigation."),
         ("view_transferred_case",),
     ),
-    Role("dept_liaison", _("部门数据联络"), _("报送本部门数据，查看本部门数据质量报告。"), ("deliver_feed",)),
     Role(
-        "security_officer",
-        _("数据安全官"),
-        _("查阅访问日志，核验存证账本，设置数据密级。"),
+        "dept_liaison",  # 部门数据联络
+        _("Department data liaison"),
+        _("Delivers the department's feed and sees its quality report."),
+        ("deliver_feed",),
+    ),
+    Role(
+        "security_officer",  # 数据安全官
+        _("Data security officer"),
+        _("Reads access logs, verifies the ledger, sets data classification."),
         ("read_access_log", "verify_ledger", "set_classification"),
     ),
-    Role("admin", _("系统管理员"), _("管理用户、角色和组织机构树。"), ("administer_users",)),
+    Role(
+        "admin",
+        _("System administrator"),
+        _("Manages users, roles and the organisation tree."),
+        ("administer_users",),
+    ),  # 系统管理员
 )
 
 ROLE_BY_CODE = {role.code: role for role in ROLES}
@@ -82,24 +114,70 @@ ROLE_BY_CODE = {role.code: role for role in ROLES}
 # What a home page can offer. An entry shows only to a user holding its capability; it links to its
 # page once that page exists (later issues add url_name as they build it).
 HOME_ENTRIES: tuple[HomeEntry, ...] = (
-    HomeEntry(_("登记信访举报"), _("来信、来访、来电、网络、微信五个渠道的举报登记。"), "register_report"),
-    HomeEntry(_("举报人身份"), _("经说明理由后查看实名举报人信息，每次查看均记入账本。"), "view_reporter_identity"),
-    HomeEntry(_("问题线索台账"), _("线索登记、处置建议和期限预警。"), "manage_leads"),
-    HomeEntry(_("我的案件"), _("本组承办的案件、措施、证据和期限。"), "investigate_case"),
-    HomeEntry(_("数据资源池查询"), _("在经批准的案件或分析任务下查询人员、企业和资产。"), "query_pool"),
-    HomeEntry(_("案件审理"), _("待审理的案件和审理期限。"), "review_case"),
-    HomeEntry(_("待我审批"), _("处置、立案、措施和移送的审批事项。"), "approve"),
-    HomeEntry(_("预警复核"), _("风险预警、实体匹配的人工复核。"), "analyse_data"),
-    HomeEntry(_("预警指标"), _("指标目录、参数和测得的准确率。"), "write_indicator"),
-    HomeEntry(_("报送线索"), _("基层监督发现的问题线索，可离线填写。"), "submit_field_lead"),
-    HomeEntry(_("移送案件"), _("移送本院审查起诉的案件。"), "view_transferred_case"),
-    HomeEntry(_("部门数据报送"), _("上传本部门数据并查看质量报告。"), "deliver_feed"),
-    HomeEntry(_("访问日志"), _("个人数据查询记录和越权访问记录。"), "read_access_log", "access:denied_requests"),
-    HomeEntry(_("存证账本核验"), _("检查点、见证签名和一致性证明。"), "verify_ledger"),
-    HomeEntry(_("数据密级"), _("设置各类数据的密级和脱敏规则。"), "set_classification"),
-    HomeEntry(_("用户与组织"), _("用户、角色和组织机构树的管理。"), "administer_users", "admin:index"),
-    HomeEntry(_("试点指标"), _("试点目标与实际完成情况。"), "view_dashboard"),
-    HomeEntry(_("组织机构"), _("本人管辖范围内的区划和单位。"), "", "org_tree"),
+    HomeEntry(
+        _("Register reports"),
+        _("Letters, visits, calls, web and WeChat: the five channels."),
+        "register_report",
+    ),
+    HomeEntry(
+        _("Reporter identities"),
+        _(
+            "See a real-name reporter's identity after giving a reason; every viewing is written to the ledger."
+        ),
+        "view_reporter_identity",
+    ),
+    HomeEntry(_("Lead registry"), _("Leads, proposed disposals and deadline warnings."), "manage_leads"),
+    HomeEntry(_("My cases"), _("Cases of your team: measures, evidence and deadlines."), "investigate_case"),
+    HomeEntry(
+        _("Data pool queries"),
+        _("People, companies and assets, under an approved case or analysis task."),
+        "query_pool",
+    ),
+    HomeEntry(_("Trial review"), _("Cases awaiting review and their deadlines."), "review_case"),
+    HomeEntry(_("Awaiting my approval"), _("Disposals, case filing, measures and transfers."), "approve"),
+    HomeEntry(_("Alert review"), _("Human review of risk alerts and entity matches."), "analyse_data"),
+    HomeEntry(
+        _("Indicators"),
+        _("The indicator catalogue, its parameters and measured precision."),
+        "write_indicator",
+    ),
+    HomeEntry(
+        _("Submit a lead"), _("Leads found in the field; can be filled in offline."), "submit_field_lead"
+    ),
+    HomeEntry(
+        _("Transferred cases"),
+        _("Cases transferred to the procuratorate for prosecution review."),
+        "view_transferred_case",
+    ),
+    HomeEntry(
+        _("Department data delivery"),
+        _("Upload the department's data and read its quality report."),
+        "deliver_feed",
+    ),
+    HomeEntry(
+        _("Access log"),
+        _("Queries of personal data and refused requests."),
+        "read_access_log",
+        "access:denied_requests",
+    ),
+    HomeEntry(
+        _("Ledger verification"),
+        _("Checkpoints, witness cosignatures and consistency proofs."),
+        "verify_ledger",
+    ),
+    HomeEntry(
+        _("Data classification"),
+        _("Classification levels and masking rules for each kind of data."),
+        "set_classification",
+    ),
+    HomeEntry(
+        _("Users and organisations"),
+        _("Manage users, roles and the organisation tree."),
+        "administer_users",
+        "admin:index",
+    ),
+    HomeEntry(_("Pilot targets"), _("The pilot's targets against what the records show."), "view_dashboard"),
+    HomeEntry(_("Organisation tree"), _("Divisions and units within your scope."), "", "org_tree"),
 )
 
 

@@ -125,7 +125,9 @@ def _hash_token(token: str) -> str:
 def issue_token(user: User, name: str, expires: datetime | None = None) -> str:
     """Create a token and return it; it is never stored and cannot be shown again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, key_hash=_hash_token(token), prefix=token[:8], expires=expires)
+    ApiToken.objects.create(
+        user=user, name=name, key_hash=_hash_token(token), prefix=token[:8], expires=expires
+    )
     return token
 
 

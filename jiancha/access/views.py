@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiancha.orgs.models import Division
@@ -49,7 +49,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in user's choice is saved on their account."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language in dict(settings.LANGUAGES):
@@ -91,7 +93,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 @login_required
 def org_tree(request: HttpRequest) -> HttpResponse:
     divisions = visible_divisions(request.user).select_related("parent")
-    return render(request, "orgs/tree.html", {"divisions": divisions})
+    return render(request, "access/org_tree.html", {"divisions": divisions})
 
 
 @login_required
@@ -101,6 +103,6 @@ def org_division(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied(_("division %(code)s is outside your scope") % {"code": code})
     return render(
         request,
-        "orgs/division.html",
+        "access/org_division.html",
         {"division": division, "children": division.children.all(), "units": division.units.all()},
     )

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class OrgsConfig(AppConfig):
     name = "jiancha.orgs"
     label = "orgs"
-    verbose_name = _("Organisation tree (组织机构)")
+    verbose_name = _("Organisation tree")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,9 +81,30 @@ UNIT_COLUMNS = {
     "parent": ("parent", "上级单位"),
     "uscc": ("uscc", "统一社会信用代码"),
 }
-UNIT_TYPE_WORDS = {str(label): value for value, label in UnitType.choices} | {
-    value: value for value in UnitType.values
-}
+# Unit types as departments' files name them (Chinese), besides our codes.
+UNIT_TYPE_WORDS: dict[str, str] = {value: value for value in UnitType.values} | {
+    "党的机关": UnitType.PARTY_ORGAN, "党委": UnitType.PARTY_ORGAN,
+    "人大机关": UnitType.PEOPLES_CONGRESS, "人大": UnitType.PEOPLES_CONGRESS,
+    "行政机关": UnitType.GOVERNMENT_DEPARTMENT, "政府部门": UnitType.GOVERNMENT_DEPARTMENT,
+    "行政机关（政府部门）": UnitType.GOVERNMENT_DEPARTMENT,
+    "监察机关": UnitType.SUPERVISION_COMMISSION, "纪委监委": UnitType.SUPERVISION_COMMISSION,
+    "监察机关（纪委监委）": UnitType.SUPERVISION_COMMISSION,
+    "审判机关": UnitType.COURT, "法院": UnitType.COURT,
+    "检察机关": UnitType.PROCURATORATE, "检察院": UnitType.PROCURATORATE,
+    "政协机关": UnitType.CPPCC, "政协": UnitType.CPPCC,
+    "民主党派机关": UnitType.DEMOCRATIC_PARTY, "工商联": UnitType.DEMOCRATIC_PARTY,
+    "民主党派机关和工商联机关": UnitType.DEMOCRATIC_PARTY,
+    "国有企业": UnitType.STATE_OWNED_ENTERPRISE, "国企": UnitType.STATE_OWNED_ENTERPRISE,
+    "学校": UnitType.SCHOOL, "公办教育单位": UnitType.SCHOOL,
+    "医院": UnitType.HOSPITAL, "公办医疗卫生单位": UnitType.HOSPITAL,
+    "科研单位": UnitType.RESEARCH, "公办科研单位": UnitType.RESEARCH,
+    "文化单位": UnitType.CULTURE, "公办文化单位": UnitType.CULTURE,
+    "体育单位": UnitType.SPORTS, "公办体育单位": UnitType.SPORTS,
+    "村民委员会": UnitType.VILLAGE_COMMITTEE, "村委会": UnitType.VILLAGE_COMMITTEE,
+    "居民委员会": UnitType.RESIDENTS_COMMITTEE, "居委会": UnitType.RESIDENTS_COMMITTEE,
+    "社会组织": UnitType.SOCIAL_ORGANISATION,
+    "混合所有制企业": UnitType.MIXED_OWNERSHIP,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -120,7 +141,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _column_map(row: Row, columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _column_map(row: Row, columns: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     found = {}
     for key, names in columns.items():
         for name in names:
@@ -130,7 +151,9 @@ def _column_map(row: Row, columns: dict[str, tuple[str, ...]]) -> dict[str, str]
     return found
 
 
-def _read(path: Path, columns: dict[str, tuple[str, ...]], required: Iterable[str]) -> tuple[list[dict[str, str]], list[int]]:
+def _read(
+    path: Path, columns: Mapping[str, tuple[str, ...]], required: Iterable[str]
+) -> tuple[list[dict[str, str]], list[int]]:
     """Rows as dicts keyed by our column names; raises ImportRejected for a file-level problem."""
     try:
         rows = list(read_table(path))
@@ -142,9 +165,20 @@ def _read(path: Path, columns: dict[str, tuple[str, ...]], required: Iterable[st
     missing = [key for key in required if key not in mapping]
     if missing:
         raise ImportRejected(
-            [RowError(path.name, 1, key, _("required column is missing (accepted headers: %(names)s)") % {"names": " / ".join(columns[key])}) for key in missing]
+            [
+                RowError(
+                    path.name,
+                    1,
+                    key,
+                    _("required column is missing (accepted headers: %(names)s)")
+                    % {"names": " / ".join(columns[key])},
+                )
+                for key in missing
+            ]
         )
-    return [{key: row.values.get(name, "") for key, name in mapping.items()} for row in rows], [row.number for row in rows]
+    return [{key: row.values.get(name, "") for key, name in mapping.items()} for row in rows], [
+        row.number for row in rows
+    ]
 
 
 def import_divisions(path: Path) -> ImportResult:
@@ -167,7 +201,11 @@ def import_divisions(path: Path) -> ImportResult:
             error("code", _("a division code is 12 digits, got %(value)r") % {"value": record["code"]})
             continue
         if code in seen:
-            error("code", _("duplicate division code %(code)s (first at row %(row)d)") % {"code": code, "row": seen[code]})
+            error(
+                "code",
+                _("duplicate division code %(code)s (first at row %(row)d)")
+                % {"code": code, "row": seen[code]},
+            )
             continue
         seen[code] = number
         name = record["name"].strip()
@@ -177,7 +215,9 @@ def import_divisions(path: Path) -> ImportResult:
         kind_text = record.get("kind", "").strip()
         kind = DEFAULT_KIND[level]
         if kind_text:
-            candidate = KIND_WORDS.get(kind_text) or (DivisionKind(kind_text) if kind_text in DivisionKind.values else None)
+            candidate = KIND_WORDS.get(kind_text) or (
+                DivisionKind(kind_text) if kind_text in DivisionKind.values else None
+            )
             if candidate is None or candidate not in KINDS_BY_LEVEL[level]:
                 error("kind", _("%(kind)r is not a kind of division at this level") % {"kind": kind_text})
             else:
@@ -190,18 +230,39 @@ def import_divisions(path: Path) -> ImportResult:
                 if population < 0:
                     raise ValueError
             except ValueError:
-                error("population", _("the population must be a whole number, got %(value)r") % {"value": population_text})
+                error(
+                    "population",
+                    _("the population must be a whole number, got %(value)r") % {"value": population_text},
+                )
         parent_code = record.get("parent_code", "").strip() or parent_code_of(code)
         parsed.append((number, code, name, level, kind, population, parent_code))
 
-    known = set(seen) | set(Division.objects.filter(code__in={p[6] for p in parsed if p[6]}).values_list("code", flat=True))
+    known = set(seen) | set(
+        Division.objects.filter(code__in={p[6] for p in parsed if p[6]}).values_list("code", flat=True)
+    )
     for number, code, _name, level, _kind, _pop, parent_code in parsed:
         if parent_code is None:
             continue
         if parent_code not in known:
-            errors.append(RowError(path.name, number, "parent_code", _("the parent division %(code)s does not exist") % {"code": parent_code}))
-        elif level_of_code(parent_code) >= level or not code.startswith(parent_code[: PREFIX_LENGTH[level_of_code(parent_code)]]):
-            errors.append(RowError(path.name, number, "parent_code", _("%(parent)s cannot be the parent of %(code)s") % {"parent": parent_code, "code": code}))
+            errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    "parent_code",
+                    _("the parent division %(code)s does not exist") % {"code": parent_code},
+                )
+            )
+        elif level_of_code(parent_code) >= level or not code.startswith(
+            parent_code[: PREFIX_LENGTH[level_of_code(parent_code)]]
+        ):
+            errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    "parent_code",
+                    _("%(parent)s cannot be the parent of %(code)s") % {"parent": parent_code, "code": code},
+                )
+            )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
 
@@ -210,7 +271,9 @@ def import_divisions(path: Path) -> ImportResult:
         existing = {d.code: d for d in Division.objects.filter(code__in=seen)}
         # Parents before children: sorting by level guarantees a parent exists when its child is saved.
         by_code: dict[str, Division] = {}
-        for _number, code, name, level, kind, population, parent_code in sorted(parsed, key=lambda p: (p[3], p[1])):
+        for _number, code, name, level, kind, population, parent_code in sorted(
+            parsed, key=lambda p: (p[3], p[1])
+        ):
             parent = None
             if parent_code:
                 parent = by_code.get(parent_code) or Division.objects.get(code=parent_code)
@@ -231,7 +294,9 @@ def import_units(path: Path) -> ImportResult:
     """Import units (单位) from CSV or xlsx; all rows or none. Units are keyed by division and name."""
     records, numbers = _read(path, UNIT_COLUMNS, ("name", "unit_type", "division_code"))
     errors: list[RowError] = []
-    divisions = {d.code: d for d in Division.objects.filter(code__in={r["division_code"].strip() for r in records})}
+    divisions = {
+        d.code: d for d in Division.objects.filter(code__in={r["division_code"].strip() for r in records})
+    }
     keys_in_file: dict[tuple[str, str], int] = {}
     parsed: list[tuple[int, str, str, Division, str, str]] = []
     for number, record in zip(numbers, records, strict=True):
@@ -241,13 +306,35 @@ def import_units(path: Path) -> ImportResult:
             continue
         unit_type = UNIT_TYPE_WORDS.get(record["unit_type"].strip())
         if unit_type is None:
-            errors.append(RowError(path.name, number, "unit_type", _("unknown unit type %(value)r") % {"value": record["unit_type"]}))
+            errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    "unit_type",
+                    _("unknown unit type %(value)r") % {"value": record["unit_type"]},
+                )
+            )
         division = divisions.get(record["division_code"].strip())
         if division is None:
-            errors.append(RowError(path.name, number, "division_code", _("the division %(code)s does not exist") % {"code": record["division_code"]}))
+            errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    "division_code",
+                    _("the division %(code)s does not exist") % {"code": record["division_code"]},
+                )
+            )
         key = (record["division_code"].strip(), name)
         if key in keys_in_file:
-            errors.append(RowError(path.name, number, "name", _("duplicate unit in the same division (first at row %(row)d)") % {"row": keys_in_file[key]}))
+            errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    "name",
+                    _("duplicate unit in the same division (first at row %(row)d)")
+                    % {"row": keys_in_file[key]},
+                )
+            )
         keys_in_file[key] = number
         uscc = record.get("uscc", "").strip()
         if uscc:
@@ -258,9 +345,20 @@ def import_units(path: Path) -> ImportResult:
         if unit_type is not None and division is not None:
             parsed.append((number, name, unit_type, division, record.get("parent", "").strip(), uscc))
     names_in_file = {name for _n, name, *_rest in parsed}
-    for number, _name, _type, division, parent_name, _uscc in parsed:
-        if parent_name and parent_name not in names_in_file and not Unit.objects.filter(name=parent_name).exists():
-            errors.append(RowError(path.name, number, "parent", _("the parent unit %(name)s does not exist") % {"name": parent_name}))
+    for number, _name, _type, _division, parent_name, _uscc in parsed:
+        if (
+            parent_name
+            and parent_name not in names_in_file
+            and not Unit.objects.filter(name=parent_name).exists()
+        ):
+            errors.append(
+                RowError(
+                    path.name,
+                    number,
+                    "parent",
+                    _("the parent unit %(name)s does not exist") % {"name": parent_name},
+                )
+            )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
 
