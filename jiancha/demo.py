@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import transaction
 
 from jiancha.access.models import User
-from jiancha.access.roles import ROLES
+from jiancha.access.roles import ROLES, sync_roles
 from jiancha.access.services import assign_role
 from jiancha.orgs.models import Division, Unit
 from jiancha.orgs.services import import_divisions, import_units
@@ -51,6 +51,8 @@ def build_demo(password_for: Callable[[str], str] = lambda _role: random_passwor
 
     The public has no account (it reports through the public pages), so no user is made for it.
     """
+    # The migration made the groups; make sure of them again, as a flushed database has none.
+    sync_roles()
     import_divisions(DEMO_DATA / "divisions.csv")
     import_units(DEMO_DATA / "units.csv")
     users = []

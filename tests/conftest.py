@@ -26,11 +26,3 @@ def demo_region(db):
     from .factories import DEMO_PASSWORD
 
     return build_demo(password_for=lambda _role: DEMO_PASSWORD)
-
-
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    # The test client speaks plain HTTP; production's redirect to HTTPS is tested in test_settings.py.
-    settings.SECURE_SSL_REDIRECT = False
-    # Deliberately weak hashing: the demo region hashes eleven passwords per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,8 @@
-"""Per-user interface language: a signed-in user's saved choice wins over the browser's."""
+"""Interface language: the signed-in user's saved choice, else the language cookie, else Chinese.
+
+The browser's Accept-Language is deliberately not consulted: commission workstations often run an
+English operating system, and the platform's default language is Chinese. Switching is explicit.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,30 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
-class UserLanguageMiddleware:
+def language_for(request: HttpRequest, supported: set[str]) -> str:
+    user = getattr(request, "user", None)
+    saved = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+    if saved in supported:
+        return saved
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if cookie in supported:
+        return cookie
+    return settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-        if language in self.supported:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        language = language_for(request, self.supported)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response

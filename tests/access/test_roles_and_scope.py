@@ -126,3 +126,14 @@ def test_admin_is_closed_to_non_admin_roles(client, demo_region):
     response = client.get("/admin/orgs/division/")
     assert response.status_code == 200
     assert Division.objects.get(code="331221000000").name in response.content.decode()
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks(client, db):
+    response = client.get(reverse("access:login"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "工作人员登录" in response.content.decode()
+    assert response["Content-Language"] == "zh-hans"
+
+
+def test_language_cookie_switches_a_signed_out_visitor(client, db):
+    client.post(reverse("access:set_language"), {"language": "en", "next": "/accounts/login/"})
+    assert "Staff sign-in" in client.get(reverse("access:login")).content.decode()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test run: lint, the suite on SQLite, again on a fresh PostgreSQL database, then the
+# browser tests. Called by `make test` (after set-up) and so by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+UV="${PYTHON:-python3.11} -m uv"
+RUN="$UV run --no-sync"
+
+export JIANCHA_DATA_DIR="${JIANCHA_DATA_DIR_TEST:-$(mktemp -d -t jiancha-test-XXXX)}"
+PG_URL="${JIANCHA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/jiancha}"
+
+echo "== lint: ruff, mypy"
+$RUN ruff check .
+$RUN ruff format --check .
+$RUN mypy jiancha tests bench
+
+echo "== tests on SQLite"
+env -u DATABASE_URL $RUN pytest -m "not browser" -q -p no:cacheprovider
+
+echo "== tests on PostgreSQL"
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! pg_up && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    echo "PostgreSQL is not answering on 127.0.0.1:5432; trying to start it"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do pg_up && break; sleep 1; done
+fi
+if pg_up; then
+    DATABASE_URL="$PG_URL" $RUN pytest -m "not browser" -q -p no:cacheprovider --create-db
+else
+    echo "PostgreSQL: no server answers on 127.0.0.1:5432, so the PostgreSQL run is SKIPPED; SQLite alone was tested."
+fi
+
+echo "== browser tests (Playwright + Debian Chromium), screenshots in test-artifacts/browser/"
+env -u DATABASE_URL $RUN pytest -m browser -q -p no:cacheprovider
