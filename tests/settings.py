@@ -9,7 +9,7 @@ import os
 # The test client and the browser tests' live server speak plain HTTP.
 os.environ.setdefault("JIANCHA_HTTPS", "0")
 
-from jiancha.settings import *  # noqa: E402, F403
+from jiancha.settings import *  # noqa: F403
 
 # Deliberately weak: the demo region hashes eleven passwords in every test that uses it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

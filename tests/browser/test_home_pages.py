@@ -27,7 +27,9 @@ def test_role_home_page_in_chinese_and_english(page, live_server, demo_region, a
     with translation.override("zh-hans"):
         assert page.locator(f"[data-role={role.code}]").inner_text() == str(role.name)
     assert "欢迎" in page.locator("[data-testid=home-title]").inner_text()
-    offered = set(page.locator("[data-testid=offers] article").evaluate_all("els => els.map(e => e.dataset.capability)"))
+    offered = set(
+        page.locator("[data-testid=offers] article").evaluate_all("els => els.map(e => e.dataset.capability)")
+    )
     assert offered <= set(role.capabilities) | {"any"}
     assert offered & set(role.capabilities), "the home page offers nothing the role may do"
     page.screenshot(path=str(artifacts / f"home-{role.code}-zh-hans.png"), full_page=True)
