@@ -86,3 +86,15 @@ def test_token_command_prints_a_working_token(client, demo_region, capsys):
     call_command("access", "token", "analyst", "--name", "cli")
     token = capsys.readouterr().out.strip()
     assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["username"] == "analyst"
+
+
+def test_health_reports_a_broken_database_as_503(client, monkeypatch):
+    from django.db import DatabaseError, connection
+
+    def broken_cursor(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"

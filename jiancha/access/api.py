@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import services
 from .models import User
@@ -19,15 +19,15 @@ class HealthOut(Schema):
 
 
 @router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})
-def health(request: HttpRequest) -> tuple[int, HealthOut]:
+def health(request: HttpRequest) -> Status[HealthOut]:
     """Liveness and database check; no authentication, no personal data."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as error:
-        return 503, HealthOut(status="error", database=type(error).__name__, vendor=connection.vendor)
-    return 200, HealthOut(status="ok", database="ok", vendor=connection.vendor)
+        return Status(503, HealthOut(status="error", database=type(error).__name__, vendor=connection.vendor))
+    return Status(200, HealthOut(status="ok", database="ok", vendor=connection.vendor))
 
 
 class MeOut(Schema):
