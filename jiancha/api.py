@@ -12,6 +12,8 @@ from ninja.security import HttpBearer, django_auth
 
 from jiancha.access.api import router as access_router
 from jiancha.access.services import user_for_token
+from jiancha.cases.api import router as cases_router
+from jiancha.pool.api import router as pool_router
 
 
 class TokenAuth(HttpBearer):
@@ -30,3 +32,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", access_router)
+api.add_router("/pool", pool_router)
+api.add_router("/cases", cases_router)

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "jiancha.ledger",
     "jiancha.access",
     "jiancha.synth",
+    "jiancha.pool",
+    "jiancha.cases",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("jiancha.access.urls")),
     path("orgs/", access_views.org_tree, name="org_tree"),
     path("orgs/<str:code>/", access_views.org_division, name="org_division"),
+    path("pool/", include("jiancha.pool.urls")),
+    path("cases/", include("jiancha.cases.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -19,6 +19,7 @@ from jiancha.orgs.models import Division
 
 from .decorators import capability_required
 from .models import DeniedRequest
+from .panels import panels_for
 from .services import can_see_division, home_offers, record_denial, roles_of, visible_divisions
 
 
@@ -40,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "offers": home_offers(request.user),
         "scope": request.user.division,
         "scope_size": visible_divisions(request.user).count(),
+        "panels": panels_for(request.user),
     }
     return render(request, "access/home.html", context)
 

@@ -1,0 +1,5 @@
+"""API endpoints of the pool app."""
+
+from ninja import Router
+
+router = Router(tags=["pool"])
