@@ -1,0 +1,46 @@
+"""Loading a whole synthetic region (jiancha synth) into the pool, feed by feed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .importer import ImportOutcome, ImportRefused, import_file
+from .schema import feeds
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    feed: str
+    file: str
+    outcome: ImportOutcome | None
+    error: str = ""
+
+
+def region_files(region: Path) -> list[tuple[str, Path]]:
+    """(feed, file) for every feed's demo files in every county folder, in a stable order."""
+    found = []
+    for code, feed in sorted(feeds().items()):
+        for pattern in feed.demo_files:
+            for path in sorted(region.glob(f"*/{pattern}")):
+                found.append((code, path))
+    return found
+
+
+def load_region(
+    region: Path, *, imported_by: str = "demo", on_file: Callable[[str, Path], None] | None = None
+) -> list[LoadResult]:
+    """Import every feed file of a region; a refused file is reported and the others still load."""
+    results = []
+    for code, path in region_files(region):
+        if on_file:
+            on_file(code, path)
+        display = f"{path.parent.parent.name}/{path.parent.name}/{path.name}"
+        try:
+            outcome = import_file(code, path, imported_by=imported_by, display_name=display)
+        except ImportRefused as refused:
+            results.append(LoadResult(code, display, None, refused.message))
+        else:
+            results.append(LoadResult(code, display, outcome))
+    return results

@@ -1,0 +1,104 @@
+"""Normalisation and validation of department values, as DuckDB SQL macros.
+
+Imports run as set operations in DuckDB, not Python loops over rows, so every rule here is a SQL
+macro. The identifier macros implement the same rules as ``jiancha.identifiers`` (GB 11643, GB 32100);
+a test checks the two agree on many generated values.
+
+Each ``*_error`` macro returns NULL for a good value and a short reason code otherwise; the importer
+turns codes into messages.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from jiancha.identifiers import RESIDENT_ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
+
+# Full-width ASCII (！ to ～) and the ideographic space, as departments' Excel files carry them.
+FULLWIDTH = "".join(chr(code) for code in range(0xFF01, 0xFF5F)) + "\u3000"
+HALFWIDTH = "".join(chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)) + " "
+
+TIMESTAMP_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y%m%d%H%M%S",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y年%m月%d日",
+)
+# A date column also takes a timestamp: departments export "2025/2/2 09:30" for a date.
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", *TIMESTAMP_FORMATS[:7])
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join("'" + value.replace("'", "''") + "'" for value in values) + "]"
+
+
+def _weighted_sum(expression: str, weights: tuple[int, ...], value_of: str) -> str:
+    terms = [f"({value_of.format(f'substr({expression}, {i + 1}, 1)')}) * {w}" for i, w in enumerate(weights)]
+    return " + ".join(terms)
+
+
+def macros() -> list[str]:
+    """CREATE MACRO statements, in dependency order."""
+    rid_sum = _weighted_sum("b", RESIDENT_ID_WEIGHTS, "CAST({} AS INTEGER)")
+    uscc_sum = _weighted_sum("b", USCC_WEIGHTS, f"strpos('{USCC_ALPHABET}', {{}}) - 1")
+    fullwidth = FULLWIDTH.replace("'", "''")
+    halfwidth = HALFWIDTH.replace("'", "''")
+    # Each macro takes a value already cleaned by the one before it (text → code → ID), so that
+    # expressions stay flat: a macro that re-derives its input from raw text several times grows
+    # into a tree DuckDB takes most of a second to bind.
+    return [
+        # Text: full-width to half-width, trimmed, empty as NULL.
+        f"CREATE OR REPLACE MACRO jc_text(s) AS nullif(trim(translate(CAST(s AS VARCHAR), '{fullwidth}', '{halfwidth}')), '')",
+        "CREATE OR REPLACE MACRO jc_code(t) AS nullif(upper(replace(t, ' ', '')), '')",
+        f"CREATE OR REPLACE MACRO jc_date(t) AS CAST(try_strptime(t, {_sql_list(DATE_FORMATS)}) AS DATE)",
+        f"CREATE OR REPLACE MACRO jc_timestamp(t) AS try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)})",
+        # Amounts: "1,234.50", "1234.5元", "12.5万元", "¥1,234"; 万 multiplies by 10,000.
+        "CREATE OR REPLACE MACRO jc_amount_text(t) AS regexp_replace(replace(t, ',', ''), '[元¥￥\\s]', '', 'g')",
+        "CREATE OR REPLACE MACRO jc_amount_of(a) AS CASE "
+        "WHEN a LIKE '%万' THEN CAST(TRY_CAST(rtrim(a, '万') AS DECIMAL(20, 4)) * 10000 AS DECIMAL(18, 2)) "
+        "ELSE TRY_CAST(a AS DECIMAL(18, 2)) END",
+        "CREATE OR REPLACE MACRO jc_amount(t) AS jc_amount_of(jc_amount_text(t))",
+        # Numbers: "1,234.5"; a percentage "35%" is the number 35.
+        "CREATE OR REPLACE MACRO jc_number(t) AS TRY_CAST(rtrim(replace(t, ',', ''), '%') AS DOUBLE)",
+        "CREATE OR REPLACE MACRO jc_integer(t) AS TRY_CAST(TRY_CAST(replace(t, ',', '') AS DOUBLE) AS BIGINT)",
+        # Resident ID (GB 11643), from a code: 15-digit legacy IDs become 18 digits.
+        f"CREATE OR REPLACE MACRO jc_rid_check_char(b) AS substr('10X98765432', (({rid_sum}) % 11) + 1, 1)",
+        "CREATE OR REPLACE MACRO jc_rid_body15(c) AS substr(c, 1, 6) || '19' || substr(c, 7, 9)",
+        "CREATE OR REPLACE MACRO jc_rid15(b) AS b || jc_rid_check_char(b)",
+        "CREATE OR REPLACE MACRO jc_rid(c) AS CASE WHEN regexp_full_match(c, '[0-9]{15}') "
+        "THEN jc_rid15(jc_rid_body15(c)) ELSE c END",
+        "CREATE OR REPLACE MACRO jc_rid_birth(n) AS try_strptime(substr(n, 7, 8), '%Y%m%d')",
+        # From a normalised ID: NULL when valid, else the reason.
+        "CREATE OR REPLACE MACRO jc_rid_error(n) AS CASE "
+        "WHEN n IS NULL THEN NULL "
+        "WHEN length(n) <> 18 THEN 'length' "
+        "WHEN NOT regexp_full_match(n, '[0-9]{17}[0-9X]') THEN 'format' "
+        "WHEN jc_rid_birth(n) IS NULL OR CAST(jc_rid_birth(n) AS DATE) > current_date "
+        "OR CAST(substr(n, 7, 4) AS INTEGER) < 1850 THEN 'birth_date' "
+        "WHEN jc_rid_check_char(substr(n, 1, 17)) <> substr(n, 18, 1) THEN 'checksum' "
+        "ELSE NULL END",
+        # Unified Social Credit Code (GB 32100), from a code.
+        f"CREATE OR REPLACE MACRO jc_uscc_check_char(b) AS substr('{USCC_ALPHABET}', "
+        f"((31 - (({uscc_sum}) % 31)) % 31) + 1, 1)",
+        "CREATE OR REPLACE MACRO jc_uscc_error(c) AS CASE "
+        "WHEN c IS NULL THEN NULL "
+        "WHEN length(c) <> 18 THEN 'length' "
+        f"WHEN NOT regexp_full_match(c, '[{USCC_ALPHABET}]{{18}}') THEN 'format' "
+        "WHEN NOT regexp_full_match(substr(c, 3, 6), '[0-9]{6}') THEN 'division' "
+        "WHEN jc_uscc_check_char(substr(c, 1, 17)) <> substr(c, 18, 1) THEN 'checksum' "
+        "ELSE NULL END",
+    ]
+
+
+def install(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Define the jc_* macros on a DuckDB connection."""
+    for statement in macros():
+        connection.execute(statement)
+    return connection

@@ -1,0 +1,108 @@
+"""The analytical store: one Delta Lake table per pool table, read through DuckDB.
+
+Writes are staged as Delta commits and made visible by saving a PoolSnapshot (the table versions
+readers use) in the operational database, in one transaction: a batch over several tables lands
+whole or not at all. Commits beyond the latest snapshot belong to an interrupted import and are
+removed before the next one (``recover``). Readers never block the writer: they read fixed versions.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+from django.conf import settings
+
+from . import normalize
+from .schema import Table, tables
+
+
+def pool_dir() -> Path:
+    path = Path(os.environ.get("JIANCHA_POOL_DIR", settings.DATA_DIR / "pool"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def table_path(name: str) -> Path:
+    return pool_dir() / "tables" / name
+
+
+def current_version(name: str) -> int | None:
+    try:
+        return DeltaTable(str(table_path(name))).version()
+    except TableNotFoundError:
+        return None
+
+
+@contextmanager
+def writer_lock() -> Iterator[None]:
+    """One import at a time, across processes; the kernel releases it if the process dies."""
+    lock_file = pool_dir() / ".import.lock"
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def append(name: str, data: pa.RecordBatchReader | pa.Table) -> int:
+    """Append rows to a table (creating it with its declared schema), return the new version."""
+    table = tables()[name]
+    path = table_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, pa.Table):
+        data = data.cast(table.arrow_schema())
+    write_deltalake(str(path), data, mode="append")
+    version = current_version(name)
+    assert version is not None
+    return version
+
+
+def delete_batches(name: str, batch_ids: list[int]) -> int | None:
+    """Remove a batch's rows from a table (a new Delta version); return the version."""
+    if current_version(name) is None or not batch_ids:
+        return current_version(name)
+    delta = DeltaTable(str(table_path(name)))
+    delta.delete(f"_batch IN ({', '.join(str(int(b)) for b in batch_ids)})")
+    return delta.version()
+
+
+def restore(name: str, version: int | None) -> None:
+    """Put a table back to a snapshot's version (None: the table did not exist then)."""
+    now = current_version(name)
+    if now is None or now == version:
+        return
+    delta = DeltaTable(str(table_path(name)))
+    if version is None:
+        delta.delete()
+    else:
+        delta.restore(version)
+
+
+def connect(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with one view per pool table at the given versions, and the jc_* macros."""
+    connection = duckdb.connect()
+    # Nothing is ever downloaded at run time: these systems run on isolated networks.
+    connection.execute("SET autoinstall_known_extensions = false")
+    normalize.install(connection)
+    for name, table in tables().items():
+        register_table(connection, name, table, versions.get(name))
+    return connection
+
+
+def register_table(
+    connection: duckdb.DuckDBPyConnection, name: str, table: Table, version: int | None
+) -> None:
+    if version is None:
+        connection.register(name, table.arrow_schema().empty_table())
+        return
+    dataset = DeltaTable(str(table_path(name)), version=version).to_pyarrow_dataset()
+    connection.register(name, dataset)

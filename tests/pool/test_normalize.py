@@ -1,0 +1,104 @@
+"""The SQL normalisers and validators agree with the Python ones (jiancha.identifiers)."""
+
+import random
+
+import duckdb
+import pytest
+
+from jiancha.identifiers import (
+    USCC_ALPHABET,
+    is_valid_resident_id,
+    is_valid_uscc,
+    normalize_resident_id,
+    resident_id_check_char,
+    uscc_check_char,
+)
+from jiancha.pool.normalize import install
+
+
+@pytest.fixture(scope="module")
+def sql():
+    return install(duckdb.connect())
+
+
+def random_ids(count, seed=7):
+    rng = random.Random(seed)
+    ids = []
+    for _ in range(count):
+        body = f"{rng.randint(110000, 659999)}{rng.randint(1930, 2020)}{rng.randint(1, 13):02d}{rng.randint(1, 31):02d}{rng.randint(0, 999):03d}"
+        good = body + resident_id_check_char(body)
+        ids.append(good if rng.random() < 0.5 else body + rng.choice("0123456789X"))
+    return ids
+
+
+def random_usccs(count, seed=11):
+    rng = random.Random(seed)
+    codes = []
+    for _ in range(count):
+        body = (
+            rng.choice("159ANY")
+            + rng.choice("123")
+            + f"{rng.randint(110000, 659999)}"
+            + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+        )
+        codes.append(body + (uscc_check_char(body) if rng.random() < 0.5 else rng.choice(USCC_ALPHABET)))
+    return codes
+
+
+@pytest.mark.django_db
+def test_resident_id_sql_agrees_with_python(sql):
+    numbers = [
+        *random_ids(3000),
+        "110105491231002",
+        "11010519491231002x",
+        "1101051949123100",
+        "１１０１０５４９１２３１００２",
+    ]
+    rows = sql.execute(
+        "SELECT x, n, jc_rid_error(n) FROM (SELECT x, jc_rid(jc_code(jc_text(x))) AS n FROM unnest(?::VARCHAR[]) AS t(x))",
+        [numbers],
+    ).fetchall()
+    assert len(rows) == len(numbers)
+    for number, normalised, error in rows:
+        assert (error is None) == is_valid_resident_id(number), number
+        assert normalised == normalize_resident_id(number)
+    assert sum(error is None for _n, _v, error in rows) > 1000  # both outcomes well represented
+
+
+@pytest.mark.django_db
+def test_uscc_sql_agrees_with_python(sql):
+    codes = [*random_usccs(3000), "91350100M000100Y43", "9135A100M000100Y43", "91350100M000100YI3"]
+    rows = sql.execute(
+        "SELECT x, jc_uscc_error(c) FROM (SELECT x, jc_code(jc_text(x)) AS c FROM unnest(?::VARCHAR[]) AS t(x))",
+        [codes],
+    ).fetchall()
+    assert len(rows) == len(codes)
+    for code, error in rows:
+        assert (error is None) == is_valid_uscc(code), code
+    assert sum(error is None for _c, error in rows) > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2025-01-05", "2025-01-05"), ("2025/1/5", "2025-01-05"), ("20250105", "2025-01-05"),
+     ("2025年1月5日", "2025-01-05"), ("２０２５．０１．０５", "2025-01-05"), (" 2025-01-05 00:00:00 ", "2025-01-05"),
+     ("2025-02-30", None), ("", None)],
+)  # fmt: skip
+def test_dates_in_the_formats_departments_use(sql, text, expected):
+    (value,) = sql.execute("SELECT CAST(jc_date(jc_text(?)) AS VARCHAR)", [text]).fetchone()
+    assert value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,234.50", "1234.50"), ("1234.5元", "1234.50"), ("12.5万元", "125000.00"), ("￥３００", "300.00"),
+     ("-20", "-20.00"), ("abc", None)],
+)  # fmt: skip
+def test_amounts_in_yuan_and_wan(sql, text, expected):
+    (value,) = sql.execute("SELECT CAST(jc_amount(jc_text(?)) AS VARCHAR)", [text]).fetchone()
+    assert value == expected
+
+
+def test_text_folds_fullwidth_and_trims(sql):
+    assert sql.execute("SELECT jc_text(?)", ["\u3000张三ＡＢ１ "]).fetchone()[0] == "张三AB1"
+    assert sql.execute("SELECT jc_text(?)", ["   "]).fetchone()[0] is None
