@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class SynthConfig(AppConfig):
     name = "jiancha.synth"
     label = "synth"
-    verbose_name = _("Synthetic pilot region (合成数据)")
+    verbose_name = _("Synthetic pilot region")
