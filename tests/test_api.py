@@ -60,11 +60,11 @@ def test_expired_token_and_inactive_user_are_refused(client, demo_region):
 
 
 def test_divisions_are_limited_to_the_callers_scope(client, demo_region):
-    token = issue_token(User.objects.get(username="grassroots"), "t")  # 石门镇
+    token = issue_token(User.objects.get(username="grassroots"), "t")  # 梅城镇
     codes = [
         d["code"] for d in client.get("/api/divisions", headers={"Authorization": f"Bearer {token}"}).json()
     ]
-    assert codes == ["331221101000", "331221101201", "331221101202", "331221101203"]
+    assert codes == ["331221100000", "331221100001", "331221100201", "331221100202"]
 
 
 def test_session_authentication_enforces_csrf_on_writes(demo_region):

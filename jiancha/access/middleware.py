@@ -34,7 +34,12 @@ class LanguageMiddleware:
         language = language_for(request, self.supported)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # Leave the thread in the default language: the next request, or a command run in
+            # this thread, must not inherit this user's choice.
+            translation.deactivate()
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response

@@ -126,16 +126,39 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         ),
         "view_reporter_identity",
     ),
-    HomeEntry(_("Lead registry"), _("Leads, proposed disposals and deadline warnings."), "manage_leads"),
-    HomeEntry(_("My cases"), _("Cases of your team: measures, evidence and deadlines."), "investigate_case"),
+    HomeEntry(
+        _("Lead registry"),
+        _("Leads, proposed disposals and deadline warnings."),
+        "manage_leads",
+        "cases:leads",
+    ),
+    HomeEntry(
+        _("My cases"),
+        _("Cases of your team: measures, evidence and deadlines."),
+        "investigate_case",
+        "cases:my_cases",
+    ),
     HomeEntry(
         _("Data pool queries"),
         _("People, companies and assets, under an approved case or analysis task."),
         "query_pool",
     ),
-    HomeEntry(_("Trial review"), _("Cases awaiting review and their deadlines."), "review_case"),
-    HomeEntry(_("Awaiting my approval"), _("Disposals, case filing, measures and transfers."), "approve"),
+    HomeEntry(
+        _("Trial review"), _("Cases awaiting review and their deadlines."), "review_case", "cases:review"
+    ),
+    HomeEntry(
+        _("Awaiting my approval"),
+        _("Disposals, case filing, measures and transfers."),
+        "approve",
+        "cases:approvals",
+    ),
     HomeEntry(_("Alert review"), _("Human review of risk alerts and entity matches."), "analyse_data"),
+    HomeEntry(
+        _("Department feeds"),
+        _("Feeds, import batches and their quality reports."),
+        "analyse_data",
+        "pool:feeds",
+    ),
     HomeEntry(
         _("Indicators"),
         _("The indicator catalogue, its parameters and measured precision."),
@@ -160,10 +183,12 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "read_access_log",
         "access:denied_requests",
     ),
+    HomeEntry(_("Data queries"), _("Who queried whose data, and why."), "read_access_log", "pool:queries"),
     HomeEntry(
         _("Ledger verification"),
         _("Checkpoints, witness cosignatures and consistency proofs."),
         "verify_ledger",
+        "ledger:overview",
     ),
     HomeEntry(
         _("Data classification"),

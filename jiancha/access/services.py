@@ -153,3 +153,13 @@ def revoke_tokens(user: User, names: Iterable[str] | None = None) -> int:
     if names is not None:
         tokens = tokens.filter(name__in=list(names))
     return tokens.update(revoked=True)
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The request's user, typed; views behind login_required or capability_required call it."""
+    user = request.user
+    if not isinstance(user, User):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("sign in first")
+    return user

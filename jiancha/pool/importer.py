@@ -91,17 +91,33 @@ def sync_feeds() -> dict[str, FeedRecord]:
 
 
 def recover() -> list[int]:
-    """Remove rows of batches that never committed (a killed import) and mark those batches failed."""
-    stale = list(ImportBatch.objects.filter(status=BatchStatus.STAGING).values_list("id", flat=True))
-    if not stale:
-        return []
+    """Put every table back to the latest snapshot and mark unfinished batches failed.
+
+    Whatever lies beyond the snapshot in a table (a killed import's staged rows, a rollback whose
+    database commit failed) was never published, so it is undone before anything else is written.
+    Call it holding the writer lock.
+    """
     versions = snapshot_versions()
+    changed = False
     for name in tables():
-        store.restore(name, versions.get(name))
-    ImportBatch.objects.filter(id__in=stale).update(
-        status=BatchStatus.FAILED, finished=timezone.now(), message="interrupted; staged rows removed"
-    )
-    logger.warning("pool: removed staged rows of interrupted batches %s", stale)
+        head, published = store.current_version(name), versions.get(name)
+        if head is None or head == published:
+            continue
+        store.restore(name, published)
+        # Restoring is itself a new Delta version with the snapshot's content; name it in a new
+        # snapshot so that the next check finds nothing to undo.
+        restored = store.current_version(name)
+        assert restored is not None
+        versions[name] = restored
+        changed = True
+    if changed:
+        PoolSnapshot.objects.create(versions=versions, note="recovered: unpublished commits undone")
+    stale = list(ImportBatch.objects.filter(status=BatchStatus.STAGING).values_list("id", flat=True))
+    if stale:
+        ImportBatch.objects.filter(id__in=stale).update(
+            status=BatchStatus.FAILED, finished=timezone.now(), message="interrupted; staged rows removed"
+        )
+        logger.warning("pool: removed staged rows of interrupted batches %s", stale)
     return stale
 
 
@@ -140,9 +156,7 @@ def import_file(
             raise
         except BaseException as error:
             # Anything else (a full disk, an interrupt): put the tables back as the snapshot has them.
-            versions = snapshot_versions()
-            for table_name in tables():
-                store.restore(table_name, versions.get(table_name))
+            recover()
             _close(batch, BatchStatus.FAILED, f"{type(error).__name__}: {error}")
             raise
         finally:
@@ -170,6 +184,7 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
         source = load(connection, path, feed.file_format, work, feed.sheet)
     except SourceError as error:
         raise ImportRefused(str(error).replace(str(path), name)) from None
+    store.seal(connection)
     missing = [column for column in feed.required_sources() if column not in source.columns]
     if missing:
         raise ImportRefused(
@@ -224,6 +239,7 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
         batch.message = ""
         batch.save(update_fields=["status", "finished", "table_rows", "message"])
         PoolSnapshot.objects.create(versions=versions, batch=batch, note=f"import {feed.code} {name}")
+        _ledger(batch, "pool.batch.imported", batch.imported_by or "system")
     connection.close()
     return ImportOutcome(batch, table_rows=table_rows)
 
@@ -267,22 +283,48 @@ def _store_rejects(batch: ImportBatch, samples: list[tuple[int, str, str, str, s
     )
 
 
-@transaction.atomic
 def rollback(batch_id: int, *, actor: str = "") -> ImportBatch:
-    """Take a committed batch out of the pool; later batches stay. Recorded on the batch."""
+    """Take a committed batch out of the pool; later batches stay. Recorded on the batch and in the ledger."""
     with store.writer_lock():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != BatchStatus.COMMITTED:
-            raise ImportRefused(
-                f"batch {batch_id} is {batch.get_status_display()}, not imported; nothing to roll back"
-            )
-        versions = snapshot_versions()
-        for name in batch.table_rows:
-            version = store.delete_batches(name, [batch.pk])
-            if version is not None:
-                versions[name] = version
-        batch.status = BatchStatus.ROLLED_BACK
-        batch.message = f"rolled back by {actor or 'system'} at {timezone.now():%Y-%m-%d %H:%M}"
-        batch.save(update_fields=["status", "message"])
-        PoolSnapshot.objects.create(versions=versions, batch=batch, note=f"rollback {batch.pk}")
-        return batch
+        recover()
+        return _rollback(batch_id, actor)
+
+
+@transaction.atomic
+def _rollback(batch_id: int, actor: str) -> ImportBatch:
+    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.status != BatchStatus.COMMITTED:
+        raise ImportRefused(
+            f"batch {batch_id} is {batch.get_status_display()}, not imported; nothing to roll back"
+        )
+    versions = snapshot_versions()
+    for name in batch.table_rows:
+        version = store.delete_batches(name, [batch.pk])
+        if version is not None:
+            versions[name] = version
+    batch.status = BatchStatus.ROLLED_BACK
+    batch.message = f"rolled back by {actor or 'system'} at {timezone.now():%Y-%m-%d %H:%M}"
+    batch.save(update_fields=["status", "message"])
+    PoolSnapshot.objects.create(versions=versions, batch=batch, note=f"rollback {batch.pk}")
+    _ledger(batch, "pool.batch.rolled_back", actor or "system")
+    return batch
+
+
+def _ledger(batch: ImportBatch, kind: str, actor: str) -> None:
+    """Imports and rollbacks change what every profile shows, so the ledger records them too."""
+    from jiancha.ledger.services import record_event
+
+    record_event(
+        kind=kind,
+        actor=actor,
+        object_kind="pool_batch",
+        object_id=str(batch.pk),
+        content={
+            "feed": batch.feed.code,
+            "file": batch.file_name,
+            "sha256": batch.content_hash,
+            "rows_loaded": batch.rows_loaded,
+            "rows_rejected": batch.rows_rejected,
+            "status": batch.status,
+        },
+    )

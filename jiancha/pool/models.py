@@ -117,3 +117,44 @@ class PoolSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"snapshot {self.pk}"
+
+
+class ProfileQuery(models.Model):
+    """A query of a person's or a company's data (个人信息查询记录): who asked, about whom, why.
+
+    The subject is kept as a keyed digest and a masked form, so this log of queries is not itself a
+    list of the people queried. Each row is also written to the ledger.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        COMPANY = "company", _("company")
+        SEARCH = "search", _("name search")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(_("user"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    subject_digest = models.CharField(max_length=64, db_index=True)
+    subject_masked = models.CharField(_("subject"), max_length=120)
+    purpose = models.CharField(_("purpose"), max_length=500)
+    case_reference = models.CharField(_("case or task reference"), max_length=100, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), db_index=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    facts_returned = models.PositiveIntegerField(_("facts returned"), default=0)
+    ledger_index = models.BigIntegerField(_("ledger entry"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("data query")
+        verbose_name_plural = _("data queries")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.kind} {self.subject_masked} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def answer_seconds(self) -> float | None:
+        """From request to answer: the pilot's cross-department query time (< 1 hour)."""
+        if self.answered_at is None:
+            return None
+        return (self.answered_at - self.requested_at).total_seconds()

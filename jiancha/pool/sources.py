@@ -21,6 +21,11 @@ from jiancha.tabular import TableError, detect_encoding
 CHUNK = 4 * 1024 * 1024
 
 
+def quote(name: str) -> str:
+    """A SQL identifier: header names come from uploaded files and are never trusted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 class SourceError(ValueError):
     """The file cannot be read as this feed's file; ``message`` says why, naming the file."""
 
@@ -99,17 +104,16 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
 
 
 def _numbered(connection: duckdb.DuckDBPyConnection, encoding: str) -> Source:
-    # rowid is the insertion order of the freshly created table, i.e. the record's place in the file.
-    connection.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT rowid + 2 AS _row, * FROM src_raw")
-    connection.execute("DROP TABLE src_raw")
-    columns = [row[0] for row in connection.execute("DESCRIBE src").fetchall() if row[0] != "_row"]
+    # rowid is the insertion order of the freshly created table, i.e. the record's place in the
+    # file; a view adds the spreadsheet row number without copying the rows.
+    columns = [row[0] for row in connection.execute("DESCRIBE src_raw").fetchall()]
     # A UTF-8 byte-order mark survives into the first header name in some files.
     if columns and columns[0].startswith("\ufeff"):
-        connection.execute(
-            f'ALTER TABLE src RENAME COLUMN "{columns[0]}" TO "{columns[0].lstrip(chr(0xFEFF))}"'
-        )
-        columns[0] = columns[0].lstrip("\ufeff")
-    count = connection.execute("SELECT count(*) FROM src").fetchall()[0]
+        clean = columns[0].lstrip("\ufeff")
+        connection.execute(f"ALTER TABLE src_raw RENAME COLUMN {quote(columns[0])} TO {quote(clean)}")
+        columns[0] = clean
+    connection.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT rowid + 2 AS _row, * FROM src_raw")
+    count = connection.execute("SELECT count(*) FROM src_raw").fetchall()[0]
     return Source("src", [c.strip() for c in columns], int(count[0]) if count else 0, encoding)
 
 

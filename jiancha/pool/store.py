@@ -98,6 +98,16 @@ def connect(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def seal(connection: duckdb.DuckDBPyConnection) -> None:
+    """Once the files it needs are read, a connection may touch no other file and no setting.
+
+    Defence in depth: SQL here is built from feed YAML and file headers, both quoted, but a mistake
+    must not become a way to read or write the server's files.
+    """
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+
+
 def register_table(
     connection: duckdb.DuckDBPyConnection, name: str, table: Table, version: int | None
 ) -> None:

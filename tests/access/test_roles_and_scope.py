@@ -30,8 +30,8 @@ def test_home_offers_only_what_the_role_may_do(demo_region):
     capabilities = {offer.entry.capability for offer in home_offers(analyst)}
     assert capabilities == {"analyse_data", "write_indicator", "query_pool", ""}
     security = User.objects.get(username="security_officer")
-    urls = {offer.entry.capability: offer.url for offer in home_offers(security)}
-    assert urls["read_access_log"] == reverse("access:denied_requests")
+    urls = {offer.url for offer in home_offers(security) if offer.entry.capability == "read_access_log"}
+    assert reverse("access:denied_requests") in urls
 
 
 @pytest.mark.parametrize("role", [r.code for r in ROLES if r.code != "public"])

@@ -36,6 +36,14 @@ def test_import_normalises_and_keeps_provenance(tmp_path):
         f"SELECT phone, birthDate::VARCHAR, _feed, _batch, _file, _row FROM Person WHERE idNumber = '{CHILD}'"
     )[0]
     assert row == ("13900000003", "1988-01-01", "population", outcome.batch.pk, "residents.csv", 4)
+    from jiancha.ledger.models import Event
+
+    event = Event.objects.get(kind="pool.batch.imported")
+    assert (event.object_kind, event.object_id, event.actor) == (
+        "pool_batch",
+        str(outcome.batch.pk),
+        "liaison",
+    )
     family = set(query("SELECT person, relative, relationship FROM Family"))
     assert (CHILD, FATHER, "father") in family and (CHILD, MOTHER, "mother") in family
     assert (FATHER, MOTHER, "spouse") in family and (SPOUSE, CHILD, "spouse") in family
@@ -169,3 +177,34 @@ def test_killed_import_leaves_the_pool_as_before_and_the_next_run_completes(tmp_
     assert result["before"] == 0  # the killed batch's staged rows were never visible
     assert result["after"] == 4 and result["rows"] == {"Person": 4, "Family": 6}
     assert result["statuses"] == ["committed", "failed"]
+
+
+def test_a_header_cannot_inject_sql(tmp_path):
+    target = tmp_path / "pwned.txt"
+    header = '\ufeff\ufeffq" TO "q2"; COPY (SELECT 42) TO \'' + str(target) + "'; --"
+    path = tmp_path / "residents.csv"
+    path.write_bytes((header + ",姓名\n1,张三\n").encode("gb18030"))
+    with pytest.raises(ImportRefused):
+        import_file("population", path)
+    assert not target.exists()
+
+
+def test_unpublished_commits_are_undone_before_a_rollback_publishes_anything(tmp_path):
+    import pyarrow as pa
+
+    from jiancha.pool.importer import recover
+    from jiancha.pool.schema import tables
+
+    first = import_file("population", write_residents(tmp_path))
+    # A killed import's staged rows: a Delta commit no snapshot names.
+    schema = tables()["Person"].arrow_schema()
+    staged = {f.name: [None] for f in schema}
+    staged.update(
+        {"idNumber": ["STAGED"], "_batch": [999], "_feed": ["population"], "_file": ["x"], "_row": [2]}
+    )
+    store.append("Person", pa.table(staged, schema=schema))
+    rollback(first.batch.pk)
+    assert query("SELECT count(*) FROM Person WHERE idNumber = 'STAGED'")[0][0] == 0
+    snapshots = PoolSnapshot.objects.count()
+    recover()
+    assert PoolSnapshot.objects.count() == snapshots  # nothing left to undo: no new snapshot

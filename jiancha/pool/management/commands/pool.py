@@ -95,7 +95,7 @@ class Command(BaseCommand):
         if region is None:
             region = Path(settings.DATA_DIR) / "synth" / f"{scale}-{seed}"
             if not (region / "manifest.json").exists():
-                call_command("synth", scale=scale, seed=seed, out=str(region))
+                call_command("synth", "--scale", scale, "--seed", str(seed), "--out", str(region))
         files = region_files(region)
         if not files:
             raise CommandError(f"{region}: no feed files found; is this a folder written by `jiancha synth`?")

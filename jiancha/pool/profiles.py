@@ -1,0 +1,277 @@
+"""360° profiles (全景画像) of a person or a company, every fact with its source feed and row.
+
+Until entity resolution lands, records join on valid resident IDs and USCCs only; a record whose
+identifier is missing or invalid does not join (it was rejected at import).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jiancha.identifiers import (
+    IdentifierError,
+    normalize_resident_id,
+    normalize_uscc,
+    parse_resident_id,
+    validate_uscc,
+)
+
+from .reader import rows
+
+PROVENANCE = "_feed AS feed, _file AS file, _row AS row"
+
+Fact = dict[str, Any]
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass
+class PersonProfile:
+    id_number: str
+    identity: list[Fact] = field(default_factory=list)
+    death: list[Fact] = field(default_factory=list)
+    positions: list[Fact] = field(default_factory=list)
+    family: list[Fact] = field(default_factory=list)
+    companies: list[Fact] = field(default_factory=list)
+    properties: list[Fact] = field(default_factory=list)
+    vehicles: list[Fact] = field(default_factory=list)
+    accounts: list[Fact] = field(default_factory=list)
+    payments: list[Fact] = field(default_factory=list)
+    procurement: list[Fact] = field(default_factory=list)
+    benefits: list[Fact] = field(default_factory=list)
+    payroll: list[Fact] = field(default_factory=list)
+    social_insurance: list[Fact] = field(default_factory=list)
+    declarations: list[Fact] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return any(getattr(self, name) for name in self.sections())
+
+    @staticmethod
+    def sections() -> list[str]:
+        return [
+            "identity", "death", "positions", "family", "companies", "properties", "vehicles", "accounts",
+            "payments", "procurement", "benefits", "payroll", "social_insurance", "declarations",
+        ]  # fmt: skip
+
+
+@dataclass
+class CompanyProfile:
+    usc_code: str
+    identity: list[Fact] = field(default_factory=list)
+    owners: list[Fact] = field(default_factory=list)
+    officers: list[Fact] = field(default_factory=list)
+    investments: list[Fact] = field(default_factory=list)
+    tax: list[Fact] = field(default_factory=list)
+    bids: list[Fact] = field(default_factory=list)
+    awards: list[Fact] = field(default_factory=list)
+    payments: list[Fact] = field(default_factory=list)
+    employees: list[Fact] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return any(getattr(self, name) for name in self.sections())
+
+    @staticmethod
+    def sections() -> list[str]:
+        return [
+            "identity",
+            "owners",
+            "officers",
+            "investments",
+            "tax",
+            "bids",
+            "awards",
+            "payments",
+            "employees",
+        ]
+
+
+def valid_resident_id(raw: str) -> str:
+    try:
+        return parse_resident_id(raw).number
+    except IdentifierError as error:
+        raise ProfileError(error.message) from None
+
+
+def person_profile(id_number: str) -> PersonProfile:
+    x = valid_resident_id(id_number)
+    p = PersonProfile(x)
+    p.identity = rows(
+        f"SELECT name, gender, birthDate, address, phone, householdId, divisionCode, status, {PROVENANCE} "
+        "FROM Person WHERE idNumber = ? ORDER BY _imported_at DESC, _row",
+        [x],
+    )
+    p.death = rows(
+        f"SELECT deathDate, registrationDate, authority, {PROVENANCE} FROM Death WHERE idNumber = ?", [x]
+    )
+    p.positions = rows(
+        f"SELECT employerName, employer, role, rank, staffType, art15Category, isLeader, partyMember, startDate, endDate, "
+        f"{PROVENANCE} FROM Employment WHERE employee = ? ORDER BY startDate DESC NULLS LAST",
+        [x],
+    )
+    p.family = rows(
+        "SELECT f.relationship, f.relative AS idNumber, any_value(pr.name) AS name, 'recorded' AS direction, "
+        "f._feed AS feed, f._file AS file, f._row AS row FROM Family f LEFT JOIN Person pr ON pr.idNumber = f.relative "
+        "WHERE f.person = ? GROUP BY ALL "
+        "UNION ALL "
+        "SELECT CASE f.relationship WHEN 'spouse' THEN 'spouse' ELSE 'child' END, f.person, any_value(pc.name), 'inferred', "
+        "f._feed, f._file, f._row FROM Family f LEFT JOIN Person pc ON pc.idNumber = f.person "
+        "WHERE f.relative = ? AND f.person NOT IN (SELECT relative FROM Family WHERE person = ?) GROUP BY ALL "
+        "ORDER BY 1, 2",
+        [x, x, x],
+    )
+    p.companies = rows(
+        "SELECT 'shareholder' AS link, o.asset AS uscCode, o.assetName AS name, o.percentage, o.sharesValue, "
+        "o._feed AS feed, o._file AS file, o._row AS row FROM Ownership o WHERE o.owner = ? "
+        "UNION ALL SELECT 'legal_representative', c.uscCode, c.name, NULL, NULL, c._feed, c._file, c._row "
+        "FROM Company c WHERE c.legalRepresentative = ? "
+        "UNION ALL SELECT 'officer: ' || coalesce(d.role, ''), d.organization, d.organizationName, NULL, NULL, d._feed, d._file, d._row "
+        "FROM Directorship d WHERE d.director = ? ORDER BY 2, 1",
+        [x, x, x],
+    )
+    p.properties = rows(
+        f"SELECT certificateNumber, address, area, use, registrationDate, cancelledDate, "
+        f"CASE WHEN owner = ? THEN 'owner' ELSE 'co-owner' END AS holding, {PROVENANCE} "
+        "FROM RealEstate WHERE owner = ? OR coOwner = ? ORDER BY registrationDate",
+        [x, x, x],
+    )
+    p.vehicles = rows(
+        f"SELECT registrationNumber, model, type, use, registrationDate, status, {PROVENANCE} FROM Vehicle WHERE owner = ?",
+        [x],
+    )
+    p.accounts = rows(
+        "SELECT account, count(*) AS transactions, min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM ("
+        "SELECT payerAccount AS account, _feed, _file, _row FROM Payment WHERE payerIdNumber = ? AND payerAccount IS NOT NULL "
+        "UNION ALL SELECT beneficiaryAccount, _feed, _file, _row FROM Payment WHERE beneficiaryIdNumber = ? "
+        "AND beneficiaryAccount IS NOT NULL) GROUP BY account ORDER BY transactions DESC",
+        [x, x],
+    )
+    p.payments = rows(
+        "SELECT direction, counterpart, count(*) AS transactions, sum(amount) AS total, min(date) AS first, max(date) AS last, "
+        "min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM ("
+        "SELECT 'out' AS direction, beneficiaryName AS counterpart, amount, date, _feed, _file, _row FROM Payment WHERE payerIdNumber = ? "
+        "UNION ALL SELECT 'in', payerName, amount, date, _feed, _file, _row FROM Payment WHERE beneficiaryIdNumber = ?"
+        ") GROUP BY ALL ORDER BY total DESC LIMIT 20",
+        [x, x],
+    )
+    p.procurement = rows(
+        "WITH mine AS (SELECT asset AS u FROM Ownership WHERE owner = ? UNION SELECT uscCode FROM Company WHERE legalRepresentative = ? "
+        "UNION SELECT organization FROM Directorship WHERE director = ?) "
+        "SELECT 'bid' AS kind, b.tenderId, b.bidderName AS company, b.amount, CAST(b.submitted AS DATE) AS date, "
+        "b._feed AS feed, b._file AS file, b._row AS row FROM Bid b JOIN mine ON b.bidder = mine.u "
+        "UNION ALL SELECT 'award', a.tenderId, a.supplierName, a.amount, a.date, a._feed, a._file, a._row "
+        "FROM Award a JOIN mine ON a.supplier = mine.u ORDER BY date",
+        [x, x, x],
+    )
+    p.benefits = rows(
+        "SELECT scheme, count(*) AS payments, sum(amount) AS total, min(date) AS first, max(date) AS last, "
+        "min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM Benefit WHERE recipient = ? GROUP BY scheme ORDER BY scheme",
+        [x],
+    )
+    p.payroll = rows(
+        "SELECT employerName, count(*) AS months, sum(amount) AS total, min(period) AS first, max(period) AS last, "
+        "min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM Payroll WHERE employee = ? GROUP BY employerName",
+        [x],
+    )
+    p.social_insurance = rows(
+        "SELECT employerName, employer, count(*) AS months, min(period) AS first, max(period) AS last, "
+        "min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM SocialInsurance WHERE person = ? GROUP BY ALL",
+        [x],
+    )
+    p.declarations = rows(
+        f"SELECT year, itemType, relativeName, relationship, details, area, amount, {PROVENANCE} "
+        "FROM Declaration WHERE declarant = ? ORDER BY year, itemType",
+        [x],
+    )
+    return p
+
+
+def company_profile(usc_code: str) -> CompanyProfile:
+    try:
+        u = validate_uscc(usc_code)
+    except IdentifierError as error:
+        raise ProfileError(error.message) from None
+    c = CompanyProfile(u)
+    c.identity = rows(
+        f"SELECT name, legalForm, legalRepresentativeName, legalRepresentative, incorporationDate, capital, sector, address, phone, "
+        f"employees, status, {PROVENANCE} FROM Company WHERE uscCode = ?",
+        [u],
+    )
+    c.owners = rows(
+        f"SELECT ownerName, ownerType, owner, ownerCompany, percentage, sharesValue, startDate, {PROVENANCE} "
+        "FROM Ownership WHERE asset = ? ORDER BY percentage DESC NULLS LAST",
+        [u],
+    )
+    c.officers = rows(
+        f"SELECT directorName, director, role, {PROVENANCE} FROM Directorship WHERE organization = ?", [u]
+    )
+    c.investments = rows(
+        f"SELECT asset, assetName, percentage, sharesValue, {PROVENANCE} FROM Ownership WHERE ownerCompany = ?",
+        [u],
+    )
+    c.tax = rows(
+        "SELECT period, sum(amount) AS amount, min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM TaxPayment WHERE taxpayer = ? GROUP BY period ORDER BY period",
+        [u],
+    )
+    c.bids = rows(
+        "SELECT b.tenderId, t.title, t.buyerName, b.amount, b.disqualified, b.submitted, b._feed AS feed, b._file AS file, b._row AS row "
+        "FROM Bid b LEFT JOIN (SELECT DISTINCT tenderId, title, buyerName FROM Tender) t USING (tenderId) WHERE b.bidder = ? ORDER BY b.submitted",
+        [u],
+    )
+    c.awards = rows(
+        f"SELECT tenderId, amount, date, {PROVENANCE} FROM Award WHERE supplier = ? ORDER BY date", [u]
+    )
+    c.payments = rows(
+        "SELECT direction, counterpart, count(*) AS transactions, sum(amount) AS total, min(_feed) AS feed, min(_file) AS file, "
+        "min(_row) AS row FROM (SELECT 'out' AS direction, beneficiaryName AS counterpart, amount, _feed, _file, _row FROM Payment "
+        "WHERE payerIdNumber = ? UNION ALL SELECT 'in', payerName, amount, _feed, _file, _row FROM Payment WHERE beneficiaryIdNumber = ?) "
+        "GROUP BY ALL ORDER BY total DESC LIMIT 20",
+        [u, u],
+    )
+    c.employees = rows(
+        "SELECT period, count(DISTINCT person) AS insured, min(_feed) AS feed, min(_file) AS file, min(_row) AS row "
+        "FROM SocialInsurance WHERE employer = ? GROUP BY period ORDER BY period DESC LIMIT 12",
+        [u],
+    )
+    return c
+
+
+def search_people(name: str, birth_date: str | None = None, limit: int = 50) -> list[Fact]:
+    """Candidates for a name (exact, or with a birth date), with enough to tell namesakes apart."""
+    text = name.strip()
+    if not text:
+        raise ProfileError("a name is required")
+    query = (
+        "SELECT idNumber, any_value(name) AS name, any_value(gender) AS gender, any_value(birthDate) AS birthDate, "
+        "any_value(address) AS address, any_value(divisionCode) AS divisionCode, "
+        "(SELECT any_value(employerName || ' ' || role) FROM Employment e WHERE e.employee = p.idNumber) AS position, "
+        "min(_feed) AS feed, min(_file) AS file, min(_row) AS row "
+        "FROM Person p WHERE name = ?"
+    )
+    parameters: list[object] = [text]
+    if birth_date:
+        query += " AND birthDate = CAST(? AS DATE)"
+        parameters.append(birth_date)
+    query += f" GROUP BY idNumber ORDER BY birthDate LIMIT {int(limit)}"
+    return rows(query, parameters)
+
+
+def search_companies(text: str, limit: int = 50) -> list[Fact]:
+    term = text.strip()
+    if not term:
+        raise ProfileError("a name or USCC is required")
+    code = normalize_uscc(term)
+    return rows(
+        "SELECT uscCode, any_value(name) AS name, any_value(legalRepresentativeName) AS legalRepresentativeName, "
+        "any_value(address) AS address, any_value(status) AS status, min(_feed) AS feed, min(_file) AS file, min(_row) AS row "
+        f"FROM Company WHERE uscCode = ? OR contains(name, ?) GROUP BY uscCode ORDER BY name LIMIT {int(limit)}",
+        [code, term],
+    )
+
+
+def normalise_subject(kind: str, key: str) -> str:
+    return normalize_resident_id(key) if kind == "person" else normalize_uscc(key)
