@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, django_auth
 from jiancha.access.api import router as access_router
 from jiancha.access.services import user_for_token
 from jiancha.cases.api import router as cases_router
+from jiancha.ledger.api import router as ledger_router
 from jiancha.pool.api import router as pool_router
 
 
@@ -34,3 +35,4 @@ api = NinjaAPI(
 api.add_router("/", access_router)
 api.add_router("/pool", pool_router)
 api.add_router("/cases", cases_router)
+api.add_router("/", ledger_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/<str:code>/", access_views.org_division, name="org_division"),
     path("pool/", include("jiancha.pool.urls")),
     path("cases/", include("jiancha.cases.urls")),
+    path("ledger/", include("jiancha.ledger.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
