@@ -194,7 +194,9 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     step("read", 1, 1)
 
     for index, table_map in enumerate(feed.maps):
-        connection.execute(f"CREATE TEMP TABLE mapped_{index} AS {select_sql(table_map)}")
+        connection.execute(
+            f"CREATE TEMP TABLE mapped_{index} AS {select_sql(table_map, set(source.columns))}"
+        )
     rejected_rows = _count_rejected(connection, len(feed.maps))
     summary, samples = _rejects(connection, len(feed.maps), feed)
     batch.rows_rejected = rejected_rows

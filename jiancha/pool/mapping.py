@@ -101,7 +101,7 @@ def error_sql(column: ColumnMap, kind: str, t: str, v: str) -> str:
     return "CASE " + " ".join(checks) + " ELSE NULL END"
 
 
-def select_sql(table_map: TableMap) -> str:
+def select_sql(table_map: TableMap, available: set[str] | None = None) -> str:
     """The SELECT that maps ``src`` to one pool table, with `_row` and `_errors` (a list).
 
     Three stages, each a subquery, so that every macro gets a column rather than an expression
@@ -118,7 +118,17 @@ def select_sql(table_map: TableMap) -> str:
         if column is None:
             outputs.append(f"CAST(NULL AS {SQL_TYPE[kind]}) AS {quote(name)}")
             continue
-        source = f"src.{quote(column.source)}" if column.source else literal(column.value or "")
+        if (
+            table_map.source == "src"
+            and column.source
+            and available is not None
+            and column.source not in available
+        ):
+            # An optional column this file does not have: no value, not an error (required
+            # columns were checked before).
+            source = "CAST(NULL AS VARCHAR)"
+        else:
+            source = f"src.{quote(column.source)}" if column.source else literal(column.value or "")
         texts.append(f"jc_text({source}) AS t{index}")
         typed.append(f"{value_sql(column, kind, f't{index}')} AS v{index}")
         outputs.append(f"v{index} AS {quote(name)}")
@@ -131,7 +141,8 @@ def select_sql(table_map: TableMap) -> str:
     names = list(table.columns)
     skips = [f"v{names.index(name)} IS NOT NULL" for name in table_map.skip_when_empty if name in by_column]
     where = (" WHERE " + " AND ".join(skips)) if skips else ""
+    staging = "src" if table_map.source == "src" else f"src_{table_map.source}"
     return (
         f"SELECT _row, {', '.join(outputs)}, {error_list} AS _errors "
-        f"FROM (SELECT {typed_columns} FROM (SELECT {text_columns} FROM src)){where}"
+        f"FROM (SELECT {typed_columns} FROM (SELECT {text_columns} FROM {staging} AS src)){where}"
     )

@@ -20,6 +20,7 @@ HALFWIDTH = "".join(chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)) + " "
 
 TIMESTAMP_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
     "%Y/%m/%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -32,7 +33,7 @@ TIMESTAMP_FORMATS = (
     "%Y年%m月%d日",
 )
 # A date column also takes a timestamp: departments export "2025/2/2 09:30" for a date.
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", *TIMESTAMP_FORMATS[:7])
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", *TIMESTAMP_FORMATS[:8])
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -62,7 +63,7 @@ def macros() -> list[str]:
         "CREATE OR REPLACE MACRO jc_code(t) AS nullif(upper(replace(t, ' ', '')), '')",
         # Dates and times: ISO text, by far the most common, is cast directly; the list of formats is
         # tried only for the rest.
-        "CREATE OR REPLACE MACRO jc_date(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}( .*)?') "
+        "CREATE OR REPLACE MACRO jc_date(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?') "
         f"THEN TRY_CAST(substr(t, 1, 10) AS DATE) ELSE CAST(try_strptime(t, {_sql_list(DATE_FORMATS)}) AS DATE) END",
         "CREATE OR REPLACE MACRO jc_timestamp(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:]{5,8})?') "
         f"THEN TRY_CAST(t AS TIMESTAMP) ELSE try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}) END",

@@ -75,6 +75,9 @@ class TableMap:
     # Rows where any of these pool columns is empty are not mapped to this table (not an error):
     # e.g. a resident without a recorded father gives no Family row.
     skip_when_empty: tuple[str, ...] = ()
+    # Which staging table the rows come from: "src" for a flat file; OCDS releases are flattened
+    # into "tender", "bid" and "award" (see sources.OCDS_COLUMNS).
+    source: str = "src"
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,11 @@ class Feed:
     source_file: Path = field(default=Path())
 
     def required_sources(self) -> list[str]:
-        """Source columns a file must have to be this feed's file."""
+        """Source columns a file must have to be this feed's file (flat files only)."""
         names: list[str] = []
         for table_map in self.maps:
+            if table_map.source != "src":
+                continue
             for column in table_map.columns:
                 if column.required and column.source and column.source not in names:
                     names.append(column.source)
@@ -169,7 +174,10 @@ def parse_feed(path: Path) -> Feed:
                 )
             )
         skip = tuple(table_spec.get("skip_when_empty", ()))
-        maps.append(TableMap(table_name, tuple(columns), skip))
+        source = str(table_spec.get("source", "src"))
+        if source != "src" and file_format != "ocds":
+            raise SchemaError(f"{where}: {table_name}: 'source' is only for OCDS feeds")
+        maps.append(TableMap(table_name, tuple(columns), skip, source))
     name = _need(raw, "name", where)
     department = _need(raw, "department", where)
     return Feed(

@@ -75,6 +75,8 @@ def load(
         return _load_xlsx(connection, path, sheet)
     if file_format == "jsonl":
         return _load_jsonl(connection, path)
+    if file_format == "ocds":
+        return _load_ocds(connection, path)
     raise SourceError(f"{path.name}: format {file_format!r} has its own reader")
 
 
@@ -107,14 +109,18 @@ def _numbered(connection: duckdb.DuckDBPyConnection, encoding: str) -> Source:
     # rowid is the insertion order of the freshly created table, i.e. the record's place in the
     # file; a view adds the spreadsheet row number without copying the rows.
     columns = [row[0] for row in connection.execute("DESCRIBE src_raw").fetchall()]
-    # A UTF-8 byte-order mark survives into the first header name in some files.
-    if columns and columns[0].startswith("\ufeff"):
-        clean = columns[0].lstrip("\ufeff")
-        connection.execute(f"ALTER TABLE src_raw RENAME COLUMN {quote(columns[0])} TO {quote(clean)}")
-        columns[0] = clean
+    # Header names as a person reads them: a UTF-8 byte-order mark survives into the first name in
+    # some files, and stray spaces around names are common.
+    taken = set(columns)
+    for index, name in enumerate(columns):
+        clean = name.lstrip("\ufeff").strip()
+        if clean and clean != name and clean not in taken:
+            connection.execute(f"ALTER TABLE src_raw RENAME COLUMN {quote(name)} TO {quote(clean)}")
+            taken.add(clean)
+            columns[index] = clean
     connection.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT rowid + 2 AS _row, * FROM src_raw")
     count = connection.execute("SELECT count(*) FROM src_raw").fetchall()[0]
-    return Source("src", [c.strip() for c in columns], int(count[0]) if count else 0, encoding)
+    return Source("src", columns, int(count[0]) if count else 0, encoding)
 
 
 def _cell(value: object) -> str | None:
@@ -200,3 +206,97 @@ def _load_jsonl(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
     connection.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM src_arrow")
     connection.unregister("src_arrow")
     return Source("src", [k for k in keys if k != "_row"], len(records), "utf-8")
+
+
+# OCDS compiled releases (JSON lines) flattened into one staging table per kind of fact; each row
+# keeps the line number of its release.
+OCDS_COLUMNS = {
+    "tender": ["ocid", "tender_id", "title", "buyer_id", "buyer_name", "method", "method_details", "category",
+               "value", "start_date", "end_date", "number_of_tenderers", "status"],
+    "bid": ["ocid", "tender_id", "bid_id", "bidder_id", "bidder_name", "amount", "date", "status"],
+    "award": ["ocid", "tender_id", "award_id", "supplier_id", "supplier_name", "amount", "date", "status"],
+}  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _party_id(party: dict[str, object]) -> str | None:
+    identifier = party.get("identifier")
+    if isinstance(identifier, dict) and identifier.get("id"):
+        return _text(identifier.get("id"))
+    return _text(party.get("id"))
+
+
+def _load_ocds(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    staged: dict[str, dict[str, list[object]]] = {
+        k: {c: [] for c in ["_row", *cols]} for k, cols in OCDS_COLUMNS.items()
+    }
+
+    def add(kind: str, row: int, **values: object) -> None:
+        table = staged[kind]
+        table["_row"].append(row)
+        for column in OCDS_COLUMNS[kind]:
+            table[column].append(_text(values.get(column)))
+
+    releases = 0
+    with path.open("r", encoding="utf-8-sig") as source:
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                release = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise SourceError(f"{path.name}: line {number} is not JSON ({error.msg})") from None
+            if not isinstance(release, dict) or "ocid" not in release:
+                raise SourceError(f"{path.name}: line {number} is not an OCDS release (no ocid)")
+            releases += 1
+            tender = release.get("tender") or {}
+            buyer = release.get("buyer") or {}
+            parties = {p.get("id"): p for p in release.get("parties") or [] if isinstance(p, dict)}
+            tender_id = tender.get("id") or release["ocid"]
+            period = tender.get("tenderPeriod") or {}
+            add(
+                "tender", number, ocid=release["ocid"], tender_id=tender_id, title=tender.get("title"),
+                buyer_id=_party_id(parties.get(buyer.get("id"), buyer)), buyer_name=buyer.get("name"),
+                method=tender.get("procurementMethod"), method_details=tender.get("procurementMethodDetails"),
+                category=tender.get("mainProcurementCategory"), value=(tender.get("value") or {}).get("amount"),
+                start_date=period.get("startDate"), end_date=period.get("endDate"),
+                number_of_tenderers=tender.get("numberOfTenderers"), status=tender.get("status"),
+            )  # fmt: skip
+            for bid in (release.get("bids") or {}).get("details") or []:
+                for tenderer in bid.get("tenderers") or [{}]:
+                    party = parties.get(tenderer.get("id"), tenderer)
+                    add(
+                        "bid", number, ocid=release["ocid"], tender_id=tender_id, bid_id=bid.get("id"),
+                        bidder_id=_party_id(party), bidder_name=party.get("name") or tenderer.get("name"),
+                        amount=(bid.get("value") or {}).get("amount"), date=bid.get("date"), status=bid.get("status"),
+                    )  # fmt: skip
+            for award in release.get("awards") or []:
+                for supplier in award.get("suppliers") or [{}]:
+                    party = parties.get(supplier.get("id"), supplier)
+                    add(
+                        "award", number, ocid=release["ocid"], tender_id=tender_id, award_id=award.get("id"),
+                        supplier_id=_party_id(party), supplier_name=party.get("name") or supplier.get("name"),
+                        amount=(award.get("value") or {}).get("amount"), date=award.get("date"), status=award.get("status"),
+                    )  # fmt: skip
+    if releases == 0:
+        raise SourceError(f"{path.name}: the file holds no release")
+    for kind, columns in staged.items():
+        table = pa.table(
+            {
+                "_row": pa.array(columns["_row"], pa.int64()),
+                **{c: pa.array(columns[c], pa.string()) for c in OCDS_COLUMNS[kind]},
+            }
+        )
+        connection.register(f"src_{kind}_arrow", table)
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE src_{kind} AS SELECT * FROM src_{kind}_arrow")
+        connection.unregister(f"src_{kind}_arrow")
+    # The tender staging table doubles as `src`, so row counts and tolerance are per release.
+    connection.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_tender")
+    return Source("src", ["ocid"], releases, "utf-8")

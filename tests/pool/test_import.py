@@ -208,3 +208,116 @@ def test_unpublished_commits_are_undone_before_a_rollback_publishes_anything(tmp
     snapshots = PoolSnapshot.objects.count()
     recover()
     assert PoolSnapshot.objects.count() == snapshots  # nothing left to undo: no new snapshot
+
+
+def _roster_xlsx(path):
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    rows = [
+        ["姓名", "身份证号", "工作单位", "职务", "政治面貌"],
+        ["张建国", FATHER, "石门镇人民政府", "镇长", "中共党员"],
+    ]
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            sheet.write(r, c, value)
+    workbook.close()
+    return path
+
+
+def test_xlsx_feed_imports_and_reads_party_membership(tmp_path):
+    outcome = import_file("roster", _roster_xlsx(tmp_path / "roster.xlsx"))
+    assert outcome.table_rows == {"Employment": 1}
+    assert query("SELECT employee, partyMember, _row FROM Employment") == [(FATHER, True, 2)]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.write_bytes(_roster_xlsx(p).read_bytes()[:400]), "truncated"),
+        (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512), "password-protected"),
+        (lambda p: p.write_text("姓名,身份证号\n张三,1\n", encoding="utf-8"), "not an xlsx file"),
+    ],
+    ids=["truncated", "password-protected", "csv-named-xlsx"],
+)
+def test_broken_workbooks_are_refused_with_the_reason(tmp_path, make, expected):
+    path = tmp_path / "roster.xlsx"
+    make(path)
+    with pytest.raises(ImportRefused) as refused:
+        import_file("roster", path)
+    assert "roster.xlsx" in refused.value.message and expected in refused.value.message
+    assert snapshot_versions() == {}
+
+
+def test_header_names_with_spaces_and_a_bom_still_match(tmp_path):
+    from .fixtures import HEADER
+
+    header = "\ufeff" + " , ".join(HEADER.split(","))
+    path = tmp_path / "residents.csv"
+    path.write_text("\n".join([header, *residents_rows()]) + "\n", encoding="utf-8")
+    assert import_file("population", path).table_rows["Person"] == 4
+
+
+OCDS_RELEASES = [
+    {
+        "ocid": "ocds-jc-1", "parties": [
+            {"id": "B", "name": "清溪市水利局", "identifier": {"scheme": "CN-USCC", "id": "11331200000000027T"}},
+            {"id": "S1", "name": "甲公司", "identifier": {"scheme": "CN-USCC", "id": "91350100M000100Y43"}},
+            {"id": "S2", "name": "乙公司", "identifier": {"scheme": "CN-USCC", "id": "91331202MA00000021"}},
+        ],
+        "buyer": {"id": "B", "name": "清溪市水利局"},
+        "tender": {"id": "T-1", "title": "河道清淤", "procurementMethod": "open", "value": {"amount": 480000},
+                   "tenderPeriod": {"startDate": "2025-03-01T09:00:00+08:00", "endDate": "2025-03-21T09:30:00+08:00"}},
+        "bids": {"details": [
+            {"id": "b1", "tenderers": [{"id": "S1"}], "value": {"amount": 455000}, "date": "2025-03-20T10:00:00+08:00", "status": "valid"},
+            {"id": "b2", "tenderers": [{"id": "S2"}], "value": {"amount": 458000}, "date": "2025-03-20T11:00:00+08:00", "status": "disqualified"},
+        ]},
+        "awards": [{"id": "a1", "suppliers": [{"id": "S1"}], "value": {"amount": 455000}, "date": "2025-03-25T00:00:00+08:00"}],
+    },
+    {"ocid": "ocds-jc-2", "tender": {"id": "T-2", "procurementMethod": "direct", "value": {"amount": 55000}}},
+]  # fmt: skip
+
+
+def test_ocds_releases_become_tenders_bids_and_awards(tmp_path):
+    import json
+
+    path = tmp_path / "ocds.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in OCDS_RELEASES) + "\n", encoding="utf-8"
+    )
+    outcome = import_file("ocds", path)
+    assert outcome.table_rows == {"Tender": 2, "Bid": 2, "Award": 1}
+    assert query("SELECT bidderName, disqualified FROM Bid ORDER BY amount") == [
+        ("甲公司", False),
+        ("乙公司", True),
+    ]
+    assert query(
+        "SELECT tenderId, buyer, value::VARCHAR, deadline::VARCHAR, _row FROM Tender ORDER BY tenderId"
+    ) == [
+        ("T-1", "11331200000000027T", "480000.00", "2025-03-21", 1),
+        ("T-2", None, "55000.00", None, 2),
+    ]
+    assert query("SELECT supplier, amount::VARCHAR, date::VARCHAR FROM Award") == [
+        ("91350100M000100Y43", "455000.00", "2025-03-25")
+    ]
+
+
+def test_ocds_with_a_bad_bidder_code_lists_it(tmp_path):
+    import json
+
+    releases = json.loads(json.dumps(OCDS_RELEASES))
+    releases[0]["parties"][2]["identifier"]["id"] = "91350100M000100Y44"  # wrong check character
+    path = tmp_path / "ocds.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in releases) + "\n", encoding="utf-8")
+    with pytest.raises(ImportRefused, match="tolerance"):
+        import_file("ocds", path)
+    rejected = RejectedRow.objects.get()
+    assert (rejected.row, rejected.table, rejected.field, rejected.reason) == (1, "Bid", "bidder", "checksum")
+
+
+def test_a_file_that_is_not_ocds_is_refused(tmp_path):
+    path = tmp_path / "ocds.jsonl"
+    path.write_text('{"name": "not a release"}\n', encoding="utf-8")
+    with pytest.raises(ImportRefused, match="not an OCDS release"):
+        import_file("ocds", path)
