@@ -263,7 +263,7 @@ def _load_ocds(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
             period = tender.get("tenderPeriod") or {}
             add(
                 "tender", number, ocid=release["ocid"], tender_id=tender_id, title=tender.get("title"),
-                buyer_id=_party_id(parties.get(buyer.get("id"), buyer)), buyer_name=buyer.get("name"),
+                buyer_id=_party_id(parties.get(buyer.get("id")) or buyer), buyer_name=buyer.get("name"),
                 method=tender.get("procurementMethod"), method_details=tender.get("procurementMethodDetails"),
                 category=tender.get("mainProcurementCategory"), value=(tender.get("value") or {}).get("amount"),
                 start_date=period.get("startDate"), end_date=period.get("endDate"),
