@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 
 from . import keys, services
 from .merkle import ProofError
+from .note import NoteError
 
 router = Router(tags=["ledger"])
 
@@ -45,6 +46,7 @@ class CheckpointOut(Schema):
     note: str  # the C2SP signed note, with the log's signature and every cosignature
     log_key: str
     cosigners: list[CosignerOut]
+    error: str = ""  # why the stored checkpoint does not verify, if it does not
 
 
 class InclusionOut(Schema):
@@ -69,7 +71,10 @@ def latest_checkpoint(request: HttpRequest) -> CheckpointOut:
     checkpoint = services.latest_checkpoint()
     if checkpoint is None:
         raise HttpError(404, _("no checkpoint has been signed yet"))
-    log = keys.log_verifier()
+    try:
+        log = keys.log_verifier()
+    except NoteError as error:
+        raise HttpError(503, str(error)) from error
     summary = services.checkpoint_summary(checkpoint, log)
     return CheckpointOut(
         id=checkpoint.pk,
@@ -78,6 +83,7 @@ def latest_checkpoint(request: HttpRequest) -> CheckpointOut:
         root_hash=summary["root_hash"],
         note=summary["note"],
         log_key=log.vkey,
+        error=summary["error"],
         cosigners=[
             CosignerOut(name=c["name"], key_id=c["key_id"], timestamp=int(c["timestamp"].timestamp()))
             for c in summary["cosigners"]

@@ -44,9 +44,12 @@ def content_bytes(content: bytes | str | Mapping[str, Any] | list[Any]) -> bytes
     """Bytes that a content commitment covers: raw bytes, UTF-8 text, or canonical JSON."""
     if isinstance(content, bytes):
         return content
-    if isinstance(content, str):
-        return content.encode("utf-8")
-    return canonical_json(content)
+    try:
+        if isinstance(content, str):
+            return content.encode("utf-8")
+        return canonical_json(content)
+    except UnicodeError as error:
+        raise EventError(_("the content is not valid Unicode text")) from error
 
 
 def content_commitment(salt: bytes, content: bytes | str | Mapping[str, Any] | list[Any]) -> bytes:
@@ -163,7 +166,7 @@ class LeafEvent:
                 _("an event must have exactly the fields %(fields)s")
                 % {"fields": ", ".join(sorted(expected))}
             )
-        if value["v"] != LEAF_VERSION:
+        if type(value["v"]) is not int or value["v"] != LEAF_VERSION:
             raise EventError(_("unknown event version %(v)r") % {"v": value["v"]})
         if type(value["index"]) is not int:
             raise EventError(_("the event index is not an integer"))
@@ -191,6 +194,7 @@ def check_fields(kind: str, actor: str, object_kind: str, object_id: str, legal_
             )
         if value != value.strip():
             raise EventError(_("%(name)s has leading or trailing spaces") % {"name": name})
+        _check_encodable(name, value)
     if _CONTROL.search(kind + actor + object_kind + object_id + legal_basis):
         bad = next(name for name, value in values.items() if _CONTROL.search(value))
         raise EventError(_("%(bad)s contains control characters") % {"bad": bad})
@@ -203,7 +207,16 @@ def check_fields(kind: str, actor: str, object_kind: str, object_id: str, legal_
             raise EventError(_("%(name)s is required") % {"name": name})
 
 
+def _check_encodable(name: str, value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeError as error:  # a lone surrogate cannot be stored, hashed or exported
+        raise EventError(_("%(name)s is not valid Unicode text") % {"name": name}) from error
+
+
 def check_object_id(object_id: str) -> None:
+    if isinstance(object_id, str):
+        _check_encodable("object_id", object_id)
     if (
         not object_id
         or len(object_id) > LIMITS["object_id"]

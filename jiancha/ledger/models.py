@@ -38,9 +38,8 @@ class Event(models.Model):
     object_id = models.CharField(_("object ID"), max_length=64)
     legal_basis = models.CharField(_("legal basis (法律依据)"), max_length=255, blank=True, default="")
     content_hash = models.BinaryField(_("content commitment"), max_length=32)
-    # The salt is not part of the leaf and is never exported: revealing it together with the
-    # content is how the commission lets a chosen verifier check one event's content.
-    salt = models.BinaryField(_("salt"), max_length=16)
+    # No salt column: each salt is HMAC-SHA256(salt key, uid), with the key in a file outside the
+    # database (services.event_salt), so a reader of this table cannot test guesses of the content.
     leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
 
     class Meta:
@@ -50,6 +49,13 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.index} {self.kind} {self.object_kind}:{self.object_id}"
+
+    @property
+    def salt(self) -> bytes:
+        """The salt of the content commitment, derived from the secret salt key (not a column)."""
+        from .services import event_salt
+
+        return event_salt(self)
 
 
 class Node(models.Model):

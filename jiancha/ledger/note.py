@@ -244,6 +244,10 @@ def parse_note(message: str) -> Note:
     """Split a signed note into its text and signature lines; reject anything malformed."""
     if "\r" in message:
         raise NoteError(_("a note must use bare newlines"))
+    try:
+        message.encode("utf-8")
+    except UnicodeError as error:  # a lone surrogate, e.g. from a JSON "\ud800" escape
+        raise NoteError(_("the note is not valid UTF-8 text: %(reason)s") % {"reason": error}) from error
     split = message.rfind("\n\n")
     if split < 0:
         raise NoteError(_("a signed note needs a blank line before its signatures"))
@@ -285,7 +289,10 @@ def open_note(message: str, verifiers: Iterable[Verifier]) -> tuple[Note, list[V
     """
     note = parse_note(message)
     known = {(verifier.name, verifier.key_id): verifier for verifier in verifiers}
-    text = note.text.encode("utf-8")
+    try:
+        text = note.text.encode("utf-8")
+    except UnicodeError as error:  # a lone surrogate, e.g. from a JSON "\ud800" escape
+        raise NoteError(_("the note is not valid UTF-8 text: %(reason)s") % {"reason": error}) from error
     verified: list[VerifiedSignature] = []
     seen: set[tuple[str, bytes]] = set()
     for signature in note.signatures:
@@ -365,6 +372,11 @@ def open_checkpoint(
     message: str, log: Verifier, witnesses: Iterable[Verifier] = (), origin: str | None = None
 ) -> OpenedCheckpoint:
     """Verify a checkpoint's log signature (required) and any cosignatures by known witnesses."""
+    if log.alg != ALG_ED25519:
+        raise NoteError(
+            _("the log key %(name)s is not an Ed25519 signed-note key (type 0x%(alg)02x)")
+            % {"name": log.name, "alg": log.alg}
+        )
     witness_list = list(witnesses)
     note, verified = open_note(message, [log, *witness_list])
     if not any(v.verifier == log for v in verified):

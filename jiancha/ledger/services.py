@@ -9,11 +9,15 @@ briefly.
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
+import hmac
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +28,17 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import merkle
+from . import keys, merkle
 from .anchor import Anchor
-from .leaf import LeafEvent, check_fields, check_object_id, content_commitment, format_time, leaf_data
+from .leaf import (
+    SALT_SIZE,
+    LeafEvent,
+    check_fields,
+    check_object_id,
+    content_commitment,
+    format_time,
+    leaf_data,
+)
 from .merkle import Frontier, NodeId, ProofError, interior_node_seq, leaf_hash
 from .models import AnchorRecord, Checkpoint, Cosignature, Event, LogHead, Node, WitnessKey
 from .note import (
@@ -65,7 +77,7 @@ class RecordedEvent:
     uid: str
     leaf_hash: bytes
     content_hash: bytes
-    salt: bytes
+    salt: bytes = field(repr=False)
 
 
 def _uuid7_hex(milliseconds: int, random16: bytes) -> str:
@@ -113,10 +125,10 @@ def record_events(inputs: Sequence[EventInput]) -> list[RecordedEvent]:
     """
     if not inputs:
         return []
-    now = timezone.now()
-    time_text = format_time(now)
-    randomness = os.urandom(32 * len(inputs))  # one system call for every salt and event ID
-    milliseconds = int(now.timestamp() * 1000)
+    # The event ID's time only orders IDs; the recorded time is read under the append lock below.
+    randomness = os.urandom(16 * len(inputs))  # one system call for every event ID
+    milliseconds = int(time.time() * 1000)
+    salt_secret = keys.salt_key()
     checked: set[tuple[str, str, str, str]] = set()  # a batch repeats the same few kinds and actors
     prepared: list[tuple[EventInput, str, bytes, bytes, str]] = []
     for position, item in enumerate(inputs):
@@ -126,15 +138,19 @@ def record_events(inputs: Sequence[EventInput]) -> list[RecordedEvent]:
             check_fields(item.kind, item.actor, item.object_kind, "-", item.legal_basis)
             checked.add(repeated)
         check_object_id(object_id)
-        salt = randomness[32 * position : 32 * position + 16]
-        uid = _uuid7_hex(milliseconds, randomness[32 * position + 16 : 32 * position + 32])
+        uid = _uuid7_hex(milliseconds, randomness[16 * position : 16 * position + 16])
+        salt = _derive_salt(salt_secret, uid)
         content = b"" if item.content is None else item.content
         prepared.append((item, object_id, salt, content_commitment(salt, content), uid))
     with transaction.atomic():
         connection = connections[Event.objects.db]
-        moment = Event._meta.get_field("recorded_at").get_db_prep_save(now, connection)
         native_uuid = connection.features.has_native_uuid_field
         head_size, frontier_hashes = _lock_head(connection)
+        # Read the clock only once the lock is held, so that times never go backwards as indexes
+        # grow (two appenders may read the clock in one order and take the lock in the other).
+        now = timezone.now()
+        time_text = format_time(now)
+        moment = Event._meta.get_field("recorded_at").get_db_prep_save(now, connection)
         frontier = Frontier(size=head_size, hashes=frontier_hashes)
         event_rows: list[tuple[Any, ...]] = []
         node_rows: list[tuple[int, int, int, bytes]] = []
@@ -168,7 +184,6 @@ def record_events(inputs: Sequence[EventInput]) -> list[RecordedEvent]:
                     object_id,
                     item.legal_basis,
                     commitment,
-                    salt,
                     leaf,
                 )
             )
@@ -214,7 +229,6 @@ _EVENT_FIELDS = (
     "object_id",
     "legal_basis",
     "content_hash",
-    "salt",
     "leaf_hash",
 )
 _NODE_FIELDS = ("seq", "level", "index", "hash")
@@ -252,6 +266,20 @@ def _insert_sql(
     columns = _columns(model, fields, connection)
     values = values or "(" + ", ".join(["%s"] * len(fields)) + ")"
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"
+
+
+def _derive_salt(secret: bytes, uid: str) -> bytes:
+    """An event's salt: HMAC-SHA256(ledger salt key, event ID as 32 hex digits), first 16 bytes.
+
+    Derived rather than stored, so that reading the events table never gives what a guess of
+    low-entropy content needs.
+    """
+    return hmac.new(secret, uuid.UUID(uid).hex.encode("ascii"), hashlib.sha256).digest()[:SALT_SIZE]
+
+
+def event_salt(event: Event) -> bytes:
+    """The salt of an event's content commitment, to reveal with the content to a chosen verifier."""
+    return _derive_salt(keys.salt_key(create=False), str(event.uid))
 
 
 def _lock_head(connection: BaseDatabaseWrapper) -> tuple[int, list[bytes]]:
@@ -566,14 +594,25 @@ def _row_leaf(row: tuple[Any, ...]) -> LeafEvent:
     )
 
 
-def export_ledger(path: Path, log: Verifier) -> int:
-    """Write the export file (JSON Lines): a header, every checkpoint as signed, then every event."""
+def export_ledger(path: Path, log: Verifier, signer: Signer | None = None) -> int:
+    """Write the export file (JSON Lines): a header, every checkpoint as signed, then every event.
+
+    The export ends exactly at a signed checkpoint, so that a verifier can refuse any event no
+    signature covers: with ``signer`` the current head is signed first (or the latest checkpoint
+    reused if nothing was added); without it, events after the latest checkpoint are left out.
+    """
+    signed = make_checkpoint(signer)[0] if signer is not None else latest_checkpoint()
+    if signed is None:
+        raise ProofError(_("no checkpoint has been signed yet: sign one before exporting"))
     # No transaction is needed for a consistent cut: events and checkpoints are never changed, so
-    # everything below the size read first stays as it was while the file is written (and an
+    # everything below the checkpoint's size stays as it was while the file is written (and an
     # IMMEDIATE SQLite transaction would block appends for the whole export).
-    size = tree_size()
+    latest: Checkpoint = signed
+    size = latest.tree_size
     checkpoints = list(
-        Checkpoint.objects.filter(tree_size__lte=size).order_by("id").prefetch_related("cosignatures")
+        Checkpoint.objects.filter(tree_size__lte=size, id__lte=latest.pk)
+        .order_by("id")
+        .prefetch_related("cosignatures")
     )
     witnesses = list(WitnessKey.objects.order_by("name"))
     anchors = list(AnchorRecord.objects.order_by("id"))
@@ -586,7 +625,28 @@ def export_ledger(path: Path, log: Verifier) -> int:
         "exported_at": format_time(timezone.now()),
     }
     temporary = path.with_name(path.name + ".partial")
-    with temporary.open("w", encoding="utf-8") as out:
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()  # left by a crash; recreated below with the right mode
+    # The export names actors and objects: readable by its owner only, and never left half-written.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        written = _write_export(fd, header, checkpoints, anchors, size)
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    return written
+
+
+def _write_export(
+    fd: int,
+    header: dict[str, Any],
+    checkpoints: list[Checkpoint],
+    anchors: list[AnchorRecord],
+    size: int,
+) -> int:
+    with open(fd, "w", encoding="utf-8") as out:
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for checkpoint in checkpoints:
             record = {
@@ -610,7 +670,6 @@ def export_ledger(path: Path, log: Verifier) -> int:
                 + "}\n"
             )
             written += 1
-    temporary.replace(path)
     return written
 
 
@@ -664,6 +723,30 @@ def check_database(log: Verifier, witnesses: Iterable[Verifier] | None = None) -
             break
         for level, index, value in stored_tree.append(recorded):
             seq = interior_node_seq(level, index)
+            if pending_node is not None and pending_node[0] == seq and pending_node[1:3] != (level, index):
+                # read_nodes keys proofs by (level, index): a relabelled row would give wrong proofs.
+                if not node_problem:
+                    first = index << level
+                    report.add(
+                        _(
+                            "tree node %(seq)d is labelled level %(found_level)d index %(found_index)d, "
+                            "not level %(level)d index %(index)d (events %(first)d–%(last)d)"
+                        )
+                        % {
+                            "seq": seq,
+                            "found_level": pending_node[1],
+                            "found_index": pending_node[2],
+                            "level": level,
+                            "index": index,
+                            "first": first,
+                            "last": first + (1 << level) - 1,
+                        },
+                        first,
+                        exact=False,
+                    )
+                    node_problem = True
+                pending_node = next(nodes, None)
+                continue
             if pending_node is None or pending_node[0] != seq:
                 if not node_problem:
                     first = index << level
@@ -721,8 +804,16 @@ def verify_content(event: Event, salt: bytes, content: Content) -> bool:
 
 
 def checkpoint_summary(checkpoint: Checkpoint, log: Verifier) -> dict[str, Any]:
-    opened = open_checkpoint(checkpoint_with_cosignatures(checkpoint), log, witness_verifiers())
+    """What the page and the API show of a checkpoint; ``error`` says why it does not verify."""
+    error = ""
+    cosigners: tuple[Any, ...] = ()
+    try:
+        opened = open_checkpoint(checkpoint_with_cosignatures(checkpoint), log, witness_verifiers())
+        cosigners = opened.cosigners
+    except NoteError as problem:  # e.g. a rotated log key or a tampered cosignature row
+        error = _("this checkpoint does not verify: %(reason)s") % {"reason": problem}
     return {
+        "error": error,
         "id": checkpoint.pk,
         "tree_size": checkpoint.tree_size,
         "root_hash": base64.b64encode(_bytes(checkpoint.root_hash)).decode(),
@@ -730,6 +821,6 @@ def checkpoint_summary(checkpoint: Checkpoint, log: Verifier) -> dict[str, Any]:
         "note": checkpoint_with_cosignatures(checkpoint),
         "cosigners": [
             {"name": c.name, "key_id": c.key_id, "timestamp": datetime.fromtimestamp(c.timestamp, tz=UTC)}
-            for c in opened.cosigners
+            for c in cosigners
         ],
     }

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from . import keys, services
 from .models import Event
+from .note import NoteError, Verifier
 
 RECENT = 50
 
@@ -20,11 +21,17 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("access.verify_ledger"):
         raise PermissionDenied(_("verifying the ledger needs the right “verify_ledger”"))
     checkpoint = services.latest_checkpoint()
-    log = keys.log_verifier()
+    key_error = ""
+    log: Verifier | None = None
+    try:
+        log = keys.log_verifier()  # the public key only: a request never opens the private key
+    except NoteError as error:
+        key_error = str(error)
     context = {
         "tree_size": services.tree_size(),
-        "log_key": log.vkey,
-        "checkpoint": services.checkpoint_summary(checkpoint, log) if checkpoint else None,
+        "log_key": log.vkey if log else "",
+        "key_error": key_error,
+        "checkpoint": services.checkpoint_summary(checkpoint, log) if checkpoint and log else None,
         "anchors": list(checkpoint.anchors.all()) if checkpoint else [],
         # Metadata only: content hashes and salts stay off the page.
         "events": Event.objects.order_by("-index").only(

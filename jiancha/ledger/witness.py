@@ -9,10 +9,12 @@ a C2SP tlog-cosignature; a shrinking, forked or inconsistent log is refused with
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +55,37 @@ def load_state(path: Path) -> WitnessState | None:
 
 
 def save_state(path: Path, state: WitnessState) -> None:
-    # Written aside and renamed so that a crash never leaves the witness without its memory.
+    """Written aside, synced and renamed, then the folder synced: once this returns, the state
+    survives a crash, so it must be called before the cosignature leaves the witness."""
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(state.to_json()) + "\n")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(state.to_json()) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temporary, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def locked_state(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the witness's state from loading it to saving it, so that two runs
+    can never both cosign from the same state (for instance two forks of the same size)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 @dataclass(frozen=True)

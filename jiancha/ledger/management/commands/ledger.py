@@ -22,7 +22,7 @@ from jiancha.ledger.anchor import AnchorError, FileAnchor, check_anchored
 from jiancha.ledger.merkle import ProofError
 from jiancha.ledger.models import AnchorRecord, Checkpoint
 from jiancha.ledger.note import NoteError, Verifier
-from jiancha.ledger.verify import verify_export
+from jiancha.ledger.verify import add_trust_arguments, read_key_list, verify_export
 
 
 def _key_text(value: str) -> str:
@@ -99,6 +99,7 @@ class Command(BaseCommand):
         verify.add_argument("file", type=Path, nargs="?")
         verify.add_argument("--log-key", help=_("the log's verifier key, as the commission publishes it"))
         verify.add_argument("--witness-key", action="append", default=[], help=_("a witness's verifier key"))
+        add_trust_arguments(verify)
 
         anchor = sub.add_parser(
             "anchor", help=_("anchor the latest checkpoint outside, or check the anchors")
@@ -181,6 +182,10 @@ class Command(BaseCommand):
     def do_witness(self, options: dict[str, Any]) -> None:
         signer = keys.read_private_key(options["key"])
         state_file = witness_module.state_path(options["key"])
+        with witness_module.locked_state(state_file):
+            self._witness_locked(options, signer, state_file)
+
+    def _witness_locked(self, options: dict[str, Any], signer: Any, state_file: Path) -> None:
         state = witness_module.load_state(state_file)
         if options["log_key"]:
             log = Verifier.from_vkey(_key_text(options["log_key"]))
@@ -204,6 +209,9 @@ class Command(BaseCommand):
             result = witness_module.cosign(signer, log, note, old_size, proof, state)
         except witness_module.WitnessRefusal as refusal:
             raise CommandError(_("refused: %(reason)s") % {"reason": refusal}) from refusal
+        # Remember what is cosigned before the cosignature leaves: a crash or a second run after
+        # this point can then never cosign another root for the same size.
+        witness_module.save_state(state_file, result.state)
         if options["out"] or checkpoint is None:
             target = options["out"]
             if target:
@@ -212,7 +220,6 @@ class Command(BaseCommand):
                 sys.stdout.write(result.line)
         else:
             services.add_cosignature(checkpoint, result.line)
-        witness_module.save_state(state_file, result.state)
         self.stdout.write(
             _("cosigned size %(size)d as %(name)s") % {"size": result.size, "name": signer.name}
         )
@@ -253,7 +260,9 @@ class Command(BaseCommand):
         )
 
     def do_export(self, options: dict[str, Any]) -> None:
-        count = services.export_ledger(options["file"], keys.log_verifier())
+        # Sign the head first when the log key is here, so that the export ends at a checkpoint.
+        signer = keys.log_signer(create=False) if keys.log_key_path().exists() else None
+        count = services.export_ledger(options["file"], keys.log_verifier(), signer)
         self.stdout.write(
             _("%(count)d events written to %(file)s") % {"count": count, "file": options["file"]}
         )
@@ -261,6 +270,8 @@ class Command(BaseCommand):
     def do_verify(self, options: dict[str, Any]) -> None:
         log_key = _key_text(options["log_key"]) if options["log_key"] else None
         witness_keys = [_key_text(key) for key in options["witness_key"]]
+        if options["witness_keys"]:
+            witness_keys += read_key_list(options["witness_keys"])
         if options["file"] is None:
             log = Verifier.from_vkey(log_key) if log_key else keys.log_verifier()
             witnesses = [Verifier.from_vkey(key) for key in witness_keys] or None
@@ -269,7 +280,15 @@ class Command(BaseCommand):
             vkey_file = keys.log_key_path().with_suffix(".vkey")
             if log_key is None and vkey_file.exists():
                 log_key = vkey_file.read_text().strip()
-            report = verify_export(options["file"], log_key, witness_keys)
+            checkpoint = options["trusted_checkpoint"]
+            report = verify_export(
+                options["file"],
+                log_key,
+                witness_keys,
+                trust_embedded_log_key=options["trust_embedded_log_key"],
+                trusted_checkpoint=checkpoint.read_text(encoding="utf-8") if checkpoint else None,
+                min_size=options["min_size"],
+            )
         self.stdout.write(report.render())
         if not report.ok:
             raise CommandError(_("the ledger does not verify"))
