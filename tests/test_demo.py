@@ -50,6 +50,13 @@ def test_demo_with_a_synthetic_region_fills_the_pool(tmp_path, settings, monkeyp
     )
     assert people_there[0]["n"] > 100
     assert Feed.objects.get(code="dibao").liaison.username == "dept_liaison"
+    # The imports are in the ledger, under a signed checkpoint.
+    from jiancha.ledger.models import Checkpoint, Event
+    from jiancha.pool.models import ImportBatch
+
+    committed = ImportBatch.objects.filter(status="committed").count()
+    assert committed > 20 and Event.objects.filter(kind="pool.batch.imported").count() == committed
+    assert Checkpoint.objects.order_by("-tree_size").first().tree_size == Event.objects.count()
     # Rebuilding imports nothing twice.
     batches = rows("SELECT count(DISTINCT _batch) AS n FROM Person")[0]["n"]
     call_command("demo", "--no-serve", "--scale", "tiny", "--seed", "5")

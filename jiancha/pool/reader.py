@@ -26,6 +26,7 @@ def connection() -> duckdb.DuckDBPyConnection:
         if cached is not None:
             cached[1].close()
         fresh = store.connect(dict(snapshot.versions) if snapshot else {})
+        store.materialise(fresh)
         store.seal(fresh)
         cached = (key, fresh)
         _local.cached = cached
