@@ -6,7 +6,7 @@ identifier is missing or invalid does not join (it was rejected at import).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from jiancha.identifiers import (
@@ -28,8 +28,19 @@ class ProfileError(ValueError):
     pass
 
 
+class _Profile:
+    """Sections are the list fields, in declaration order."""
+
+    def sections(self) -> list[str]:
+        return [f.name for f in fields(self) if f.type == "list[Fact]"]  # type: ignore[arg-type]
+
+    @property
+    def found(self) -> bool:
+        return any(getattr(self, name) for name in self.sections())
+
+
 @dataclass
-class PersonProfile:
+class PersonProfile(_Profile):
     id_number: str
     identity: list[Fact] = field(default_factory=list)
     death: list[Fact] = field(default_factory=list)
@@ -46,20 +57,9 @@ class PersonProfile:
     social_insurance: list[Fact] = field(default_factory=list)
     declarations: list[Fact] = field(default_factory=list)
 
-    @property
-    def found(self) -> bool:
-        return any(getattr(self, name) for name in self.sections())
-
-    @staticmethod
-    def sections() -> list[str]:
-        return [
-            "identity", "death", "positions", "family", "companies", "properties", "vehicles", "accounts",
-            "payments", "procurement", "benefits", "payroll", "social_insurance", "declarations",
-        ]  # fmt: skip
-
 
 @dataclass
-class CompanyProfile:
+class CompanyProfile(_Profile):
     usc_code: str
     identity: list[Fact] = field(default_factory=list)
     owners: list[Fact] = field(default_factory=list)
@@ -70,24 +70,6 @@ class CompanyProfile:
     awards: list[Fact] = field(default_factory=list)
     payments: list[Fact] = field(default_factory=list)
     employees: list[Fact] = field(default_factory=list)
-
-    @property
-    def found(self) -> bool:
-        return any(getattr(self, name) for name in self.sections())
-
-    @staticmethod
-    def sections() -> list[str]:
-        return [
-            "identity",
-            "owners",
-            "officers",
-            "investments",
-            "tax",
-            "bids",
-            "awards",
-            "payments",
-            "employees",
-        ]
 
 
 def valid_resident_id(raw: str) -> str:
