@@ -49,3 +49,25 @@ def record(n: int, start: int = 0, **overrides):
         for i in range(n)
     ]
     return services.record_events(inputs)
+
+
+@pytest.fixture
+def ledger(log_signer, witness):
+    """40 events with checkpoints at 16, 30 and 40; the last cosigned."""
+    record(16)
+    services.make_checkpoint(log_signer)
+    record(14, start=16)
+    services.make_checkpoint(log_signer)
+    record(10, start=30)
+    checkpoint, _ = services.make_checkpoint(log_signer)
+    services.add_cosignature(
+        checkpoint, witness.signature_line(checkpoint.note.split("\n\n")[0] + "\n", 1_800_000_000)
+    )
+    return log_signer
+
+
+@pytest.fixture
+def exported(ledger, tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    assert services.export_ledger(path, ledger.verifier) == 40
+    return path
