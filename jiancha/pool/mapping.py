@@ -9,6 +9,7 @@ turns them into words.
 from __future__ import annotations
 
 from .schema import ColumnMap, Table, TableMap, tables
+from .sources import quote
 
 # Typed value from the cleaned text ``{t}`` of a source column.
 VALUE_EXPRESSION = {
@@ -48,10 +49,6 @@ REASONS = {
     "negative": "a negative amount",
     "bad_boolean": "neither yes nor no",
 }
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def literal(value: str) -> str:

@@ -123,6 +123,15 @@ def _numbered(connection: duckdb.DuckDBPyConnection, encoding: str) -> Source:
     return Source("src", columns, int(count[0]) if count else 0, encoding)
 
 
+def _stage(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Copy rows read in Python into a DuckDB temp table (the Arrow object is not kept)."""
+    connection.register(f"{name}_arrow", table)
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT * FROM {quote(name + '_arrow')}"
+    )
+    connection.unregister(f"{name}_arrow")
+
+
 def _cell(value: object) -> str | None:
     if value is None or value == "":
         return None
@@ -163,9 +172,7 @@ def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) ->
     table = pa.table(
         {"_row": pa.array(numbers, pa.int64()), **{n: pa.array(v, pa.string()) for n, v in data.items()}}
     )
-    connection.register("src_arrow", table)
-    connection.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM src_arrow")
-    connection.unregister("src_arrow")
+    _stage(connection, "src", table)
     return Source("src", header, len(numbers), "xlsx")
 
 
@@ -202,9 +209,7 @@ def _load_jsonl(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
         if key != "_row"
     }
     table = pa.table({"_row": pa.array([r["_row"] for r in records], pa.int64()), **columns})
-    connection.register("src_arrow", table)
-    connection.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM src_arrow")
-    connection.unregister("src_arrow")
+    _stage(connection, "src", table)
     return Source("src", [k for k in keys if k != "_row"], len(records), "utf-8")
 
 
@@ -294,9 +299,7 @@ def _load_ocds(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
                 **{c: pa.array(columns[c], pa.string()) for c in OCDS_COLUMNS[kind]},
             }
         )
-        connection.register(f"src_{kind}_arrow", table)
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE src_{kind} AS SELECT * FROM src_{kind}_arrow")
-        connection.unregister(f"src_{kind}_arrow")
+        _stage(connection, f"src_{kind}", table)
     # The tender staging table doubles as `src`, so row counts and tolerance are per release.
     connection.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_tender")
     return Source("src", ["ocid"], releases, "utf-8")
