@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import store
 from .mapping import literal, quote, select_sql
@@ -131,7 +132,10 @@ def import_file(
 ) -> ImportOutcome:
     feed = feeds().get(feed_code)
     if feed is None:
-        raise ImportRefused(f"unknown feed {feed_code!r}; known feeds: {', '.join(sorted(feeds()))}")
+        raise ImportRefused(
+            _("unknown feed %(feed)s; known feeds: %(feeds)s")
+            % {"feed": feed_code, "feeds": ", ".join(sorted(feeds()))}
+        )
     name = display_name or path.name
     step = progress or (lambda _stage, _done, _total: None)
     with store.writer_lock():
@@ -188,7 +192,8 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     missing = [column for column in feed.required_sources() if column not in source.columns]
     if missing:
         raise ImportRefused(
-            f"{name}: not a file of feed {feed.code} ({feed.name_zh}): missing column(s) {', '.join(missing)}"
+            _("%(file)s: not a file of feed %(feed)s (%(name)s): missing column(s) %(columns)s")
+            % {"file": name, "feed": feed.code, "name": feed.name_zh, "columns": ", ".join(missing)}
         )
     batch.rows_read = source.rows
     step("read", 1, 1)
@@ -206,11 +211,20 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     batch.save(update_fields=["rows_read", "rows_rejected", "rows_loaded", "reject_summary"])
     share = rejected_rows / source.rows if source.rows else 0.0
     if source.rows == 0:
-        raise ImportRefused(f"{name}: the file has no data rows")
+        raise ImportRefused(_("%(file)s: the file has no data rows") % {"file": name})
     if share > feed.tolerance:
         raise ImportRefused(
-            f"{name}: {rejected_rows} of {source.rows} rows rejected ({share:.1%}), over the feed's tolerance "
-            f"of {feed.tolerance:.1%}; nothing was imported. See the rejected rows in the quality report."
+            _(
+                "%(file)s: %(rejected)d of %(rows)d rows rejected (%(share)s), over the feed's tolerance of "
+                "%(tolerance)s; nothing was imported. See the rejected rows in the quality report."
+            )
+            % {
+                "file": name,
+                "rejected": rejected_rows,
+                "rows": source.rows,
+                "share": f"{share:.1%}",
+                "tolerance": f"{feed.tolerance:.1%}",
+            }
         )
 
     now = datetime.now(UTC)
@@ -297,7 +311,8 @@ def _rollback(batch_id: int, actor: str) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
     if batch.status != BatchStatus.COMMITTED:
         raise ImportRefused(
-            f"batch {batch_id} is {batch.get_status_display()}, not imported; nothing to roll back"
+            _("batch %(batch)d is %(status)s, not imported; nothing to roll back")
+            % {"batch": batch_id, "status": batch.get_status_display()}
         )
     versions = snapshot_versions()
     for name in batch.table_rows:

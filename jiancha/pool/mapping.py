@@ -8,6 +8,8 @@ turns them into words.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from .schema import ColumnMap, Table, TableMap, tables
 from .sources import quote
 
@@ -36,18 +38,19 @@ SQL_TYPE = {
 DEFAULT_TRUTHY = ("是", "Y", "YES", "TRUE", "1", "有")
 DEFAULT_FALSY = ("否", "N", "NO", "FALSE", "0", "无")
 
+# What each stable reason code means, for people reading a quality report.
 REASONS = {
-    "missing": "required value is missing",
-    "length": "an identifier of the wrong length",
-    "format": "an identifier with characters it may not have",
-    "birth_date": "the birth date in the resident ID does not exist",
-    "checksum": "the check character does not match",
-    "division": "positions 3-8 of the USCC are not a division code",
-    "bad_date": "not a date in any format the departments use",
-    "bad_number": "not a number",
-    "bad_amount": "not an amount (yuan, or 万元)",
-    "negative": "a negative amount",
-    "bad_boolean": "neither yes nor no",
+    "missing": _("required value is missing"),
+    "length": _("an identifier of the wrong length"),
+    "format": _("an identifier with characters it may not have"),
+    "birth_date": _("the birth date in the resident ID does not exist"),
+    "checksum": _("the check character does not match"),
+    "division": _("positions 3-8 of the USCC are not a division code"),
+    "bad_date": _("not a date in any format the departments use"),
+    "bad_number": _("not a number"),
+    "bad_amount": _("not an amount (yuan, or 万元)"),
+    "negative": _("a negative amount"),
+    "bad_boolean": _("neither yes nor no"),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from django.utils.translation import gettext as _
 
 from jiancha.tabular import TableError, detect_encoding
 
@@ -57,7 +58,10 @@ def _transcode(path: Path, encoding: str, folder: Path) -> Path:
                 sink.write(decoder.decode(chunk))
             except UnicodeDecodeError as error:
                 raise SourceError(
-                    f"{path.name}: byte {offset + error.start} is not valid {encoding}; the file's encoding is mixed or damaged"
+                    _(
+                        "%(file)s: byte %(byte)d is not valid %(encoding)s; the file's encoding is mixed or damaged"
+                    )
+                    % {"file": path.name, "byte": offset + error.start, "encoding": encoding}
                 ) from None
             offset += len(chunk)
         sink.write(decoder.decode(b"", final=True))
@@ -68,7 +72,7 @@ def load(
     connection: duckdb.DuckDBPyConnection, path: Path, file_format: str, work: Path, sheet: int = 0
 ) -> Source:
     if not path.exists():
-        raise SourceError(f"{path}: no such file")
+        raise SourceError(_("%(file)s: no such file") % {"file": path})
     if file_format == "csv":
         return _load_csv(connection, path, work)
     if file_format == "xlsx":
@@ -77,18 +81,20 @@ def load(
         return _load_jsonl(connection, path)
     if file_format == "ocds":
         return _load_ocds(connection, path)
-    raise SourceError(f"{path.name}: format {file_format!r} has its own reader")
+    raise SourceError(
+        _("%(file)s: format %(format)s has its own reader") % {"file": path.name, "format": file_format}
+    )
 
 
 def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> Source:
     if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
-        raise SourceError(f"{path.name}: this feed takes CSV, not a spreadsheet")
+        raise SourceError(_("%(file)s: this feed takes CSV, not a spreadsheet") % {"file": path.name})
     with path.open("rb") as handle:
         sample = handle.read(256 * 1024)
     if not sample.strip():
-        raise SourceError(f"{path.name}: the file is empty")
+        raise SourceError(_("%(file)s: the file is empty") % {"file": path.name})
     if sample[:4] == b"PK\x03\x04":
-        raise SourceError(f"{path.name}: this is a zip or xlsx file, not CSV")
+        raise SourceError(_("%(file)s: this is a zip or xlsx file, not CSV") % {"file": path.name})
     try:
         encoding = detect_encoding(sample)
     except TableError as error:
@@ -101,7 +107,10 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
             [str(readable)],
         )
     except duckdb.Error as error:
-        raise SourceError(f"{path.name}: not readable as CSV ({str(error).splitlines()[0]})") from None
+        raise SourceError(
+            _("%(file)s: not readable as CSV (%(error)s)")
+            % {"file": path.name, "error": str(error).splitlines()[0]}
+        ) from None
     return _numbered(connection, encoding)
 
 
@@ -147,18 +156,20 @@ def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) ->
         head = handle.read(8)
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SourceError(
-            f"{path.name}: the workbook is password-protected or in the old .xls format; save it as plain xlsx"
+            _("%(file)s: the workbook is password-protected or in the old .xls format; save it as plain xlsx")
+            % {"file": path.name}
         )
     if head[:4] != b"PK\x03\x04":
-        raise SourceError(f"{path.name}: not an xlsx file")
+        raise SourceError(_("%(file)s: not an xlsx file") % {"file": path.name})
     try:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet).to_python()
     except Exception as error:  # calamine raises its own types for every kind of damaged file
         raise SourceError(
-            f"{path.name}: the workbook cannot be read ({error}); it may be truncated"
+            _("%(file)s: the workbook cannot be read (%(error)s); it may be truncated")
+            % {"file": path.name, "error": error}
         ) from None
     if not rows:
-        raise SourceError(f"{path.name}: the sheet is empty")
+        raise SourceError(_("%(file)s: the sheet is empty") % {"file": path.name})
     header = [str(cell).strip() for cell in rows[0]]
     data: dict[str, list[str | None]] = {name: [] for name in header}
     numbers: list[int] = []
@@ -187,9 +198,14 @@ def _load_jsonl(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise SourceError(f"{path.name}: line {number} is not JSON ({error.msg})") from None
+                raise SourceError(
+                    _("%(file)s: line %(line)d is not JSON (%(error)s)")
+                    % {"file": path.name, "line": number, "error": error.msg}
+                ) from None
             if not isinstance(record, dict):
-                raise SourceError(f"{path.name}: line {number} is not a JSON object")
+                raise SourceError(
+                    _("%(file)s: line %(line)d is not a JSON object") % {"file": path.name, "line": number}
+                )
             record["_row"] = number
             for key in record:
                 if key not in keys:
@@ -257,9 +273,15 @@ def _load_ocds(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
             try:
                 release = json.loads(line)
             except json.JSONDecodeError as error:
-                raise SourceError(f"{path.name}: line {number} is not JSON ({error.msg})") from None
+                raise SourceError(
+                    _("%(file)s: line %(line)d is not JSON (%(error)s)")
+                    % {"file": path.name, "line": number, "error": error.msg}
+                ) from None
             if not isinstance(release, dict) or "ocid" not in release:
-                raise SourceError(f"{path.name}: line {number} is not an OCDS release (no ocid)")
+                raise SourceError(
+                    _("%(file)s: line %(line)d is not an OCDS release (no ocid)")
+                    % {"file": path.name, "line": number}
+                )
             releases += 1
             tender = release.get("tender") or {}
             buyer = release.get("buyer") or {}
@@ -291,7 +313,7 @@ def _load_ocds(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
                         amount=(award.get("value") or {}).get("amount"), date=award.get("date"), status=award.get("status"),
                     )  # fmt: skip
     if releases == 0:
-        raise SourceError(f"{path.name}: the file holds no release")
+        raise SourceError(_("%(file)s: the file holds no release") % {"file": path.name})
     for kind, columns in staged.items():
         table = pa.table(
             {

@@ -50,6 +50,18 @@ VALUES = {
 
 
 @register.filter
+def reason_label(text: str) -> str:
+    """A reason code, or "Table.field: code" from a quality summary, in words."""
+    from jiancha.pool.mapping import REASONS
+
+    where, _sep, code = str(text).rpartition(": ")
+    label = REASONS.get(code)
+    if label is None:
+        return str(REASONS.get(str(text), text))
+    return f"{where}: {label}" if where else str(label)
+
+
+@register.filter
 def shown(value: Any) -> Any:
     if isinstance(value, str) and value in VALUES:
         return str(VALUES[value])
