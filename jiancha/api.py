@@ -13,8 +13,11 @@ from ninja.security import HttpBearer, django_auth
 from jiancha.access.api import router as access_router
 from jiancha.access.services import user_for_token
 from jiancha.cases.api import router as cases_router
+from jiancha.detect.api import router as detect_router
+from jiancha.intake.api import router as intake_router
 from jiancha.ledger.api import router as ledger_router
 from jiancha.pool.api import router as pool_router
+from jiancha.resolve.api import router as resolve_router
 
 
 class TokenAuth(HttpBearer):
@@ -36,3 +39,6 @@ api.add_router("/", access_router)
 api.add_router("/pool", pool_router)
 api.add_router("/cases", cases_router)
 api.add_router("/", ledger_router)
+api.add_router("/resolve", resolve_router)
+api.add_router("/intake", intake_router)
+api.add_router("/detect", detect_router)

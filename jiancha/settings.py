@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "jiancha.synth",
     "jiancha.pool",
     "jiancha.cases",
+    "jiancha.resolve",
+    "jiancha.intake",
+    "jiancha.detect",
 ]
 
 MIDDLEWARE = [

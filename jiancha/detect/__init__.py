@@ -1,0 +1,1 @@
+"""风险预警 — indicators as data, runs, alerts and their review."""
