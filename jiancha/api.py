@@ -6,7 +6,9 @@ its router here; endpoints stay thin and call the app's services.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
@@ -25,6 +27,11 @@ class TokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            # The language middleware ran before the token was read; a token's owner gets answers
+            # in their saved language like a signed-in browser does (the middleware resets it after).
+            if getattr(user, "language", "") in {code for code, _name in settings.LANGUAGES}:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
         return user
 
 

@@ -98,3 +98,18 @@ def test_health_reports_a_broken_database_as_503(client, monkeypatch):
     response = client.get("/api/health")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "this needs one of the rights: manage_leads, approve"), ("zh-hans", "需要以下权限之一")],
+)
+def test_a_token_user_is_refused_in_their_saved_language(client, demo_region, language, expected):
+    user = User.objects.get(username="dept_liaison")
+    user.language = language
+    user.save(update_fields=["language"])
+    token = issue_token(user, "client")
+    response = client.get("/api/cases/leads", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
+    assert expected in response.json()["detail"]
+    assert response["Content-Language"] == language

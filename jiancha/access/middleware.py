@@ -36,6 +36,7 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         try:
             response = self.get_response(request)
+            language = translation.get_language() or language  # an API token may have chosen another
         finally:
             # Leave the thread in the default language: the next request, or a command run in
             # this thread, must not inherit this user's choice.

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
@@ -36,14 +37,16 @@ def _user(request: HttpRequest) -> User:
 
 def _need(user: User, *capabilities: str) -> None:
     if not any(has_capability(user, c) for c in capabilities):
-        raise HttpError(403, "this needs one of the rights: " + ", ".join(capabilities))
+        raise HttpError(
+            403, _("this needs one of the rights: %(rights)s") % {"rights": ", ".join(capabilities)}
+        )
 
 
 def _run(work: Callable[[], T]) -> T:
     try:
         return work()
     except PermissionDenied as denied:
-        raise HttpError(403, str(denied) or "forbidden") from denied
+        raise HttpError(403, str(denied) or _("forbidden")) from denied
     except StaleVersion as stale:
         raise HttpError(409, f"stale: {stale}") from stale
     except ActionRefused as refused:
@@ -316,14 +319,14 @@ def _pending(obj: Lead | Case) -> int | None:
 def _visible_lead(user: User, lead_id: int) -> Lead:
     lead = get_object_or_404(Lead, pk=lead_id)
     if not services.can_see_lead(user, lead):
-        raise HttpError(403, "this lead is not yours to see")
+        raise HttpError(403, _("this lead is not yours to see"))
     return lead
 
 
 def _visible_case(user: User, case_id: int) -> Case:
     case = get_object_or_404(Case, pk=case_id)
     if not services.can_see_case(user, case):
-        raise HttpError(403, "this case is not yours to see")
+        raise HttpError(403, _("this case is not yours to see"))
     return case
 
 
@@ -350,7 +353,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[dict[str, Any]]
     _need(user, "manage_leads")
     division = visible_divisions(user).filter(code=payload.division_code).first()
     if division is None:
-        raise HttpError(403, "that division is outside your scope")
+        raise HttpError(403, _("that division is outside your scope"))
     lead = _run(
         lambda: services.create_lead(
             division=division,
@@ -501,7 +504,7 @@ def decide(request: HttpRequest, approval_id: int, payload: DecisionIn) -> Appro
     user = _user(request)
     _need(user, "approve", "view_transferred_case")
     if payload.decision not in ("approve", "reject"):
-        raise HttpError(422, "decision must be approve or reject")
+        raise HttpError(422, _("decision must be approve or reject"))
     approval = get_object_or_404(Approval, pk=approval_id)
     _run(lambda: actions.do_decide(approval, user, payload.decision == "approve", payload.note))
     approval.refresh_from_db()
@@ -636,7 +639,7 @@ def change_measure(request: HttpRequest, measure_id: int, change: str, payload: 
     measure = get_object_or_404(Measure, pk=measure_id)
     case = _visible_case(user, measure.case_id)
     if change not in ("start", "end"):
-        raise HttpError(404, "a measure can start or end")
+        raise HttpError(404, _("a measure can start or end"))
     do = actions.do_start_measure if change == "start" else actions.do_end_measure
     _run(lambda: do(measure, user, payload.version))
     case.refresh_from_db()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -120,7 +121,7 @@ def person_ftm(request: HttpRequest, body: PersonIn) -> HttpResponse:
     """The person's profile as FollowTheMoney entities (JSON lines), with full identifiers: for
     roles that see them (investigators) only."""
     if not services.sees_full_identifiers(_user(request)):
-        raise HttpError(403, "an export carries full identifiers; your role sees them masked")
+        raise HttpError(403, _("an export carries full identifiers; your role sees them masked"))
     try:
         answer = services.query_person(_user(request), body.id_number, body.purpose, body.case_reference)
     except services.QueryRefused as refused:
@@ -141,7 +142,7 @@ def feeds(request: HttpRequest) -> list[FeedOut]:
 def feed(request: HttpRequest, code: str) -> FeedOut:
     record = get_object_or_404(Feed, code=code)
     if not services.can_see_feed(_user(request), record):
-        raise HttpError(403, "not your feed")
+        raise HttpError(403, _("not your feed"))
     return _feed(services.quality(record))
 
 
