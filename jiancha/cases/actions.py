@@ -1115,6 +1115,47 @@ def do_add_evidence(
     return item
 
 
+# Who may read an evidence file: the case team, trial reviewers, and the procuratorate's liaison once
+# the case is transferred to them. The caller has already checked that the user sees the case.
+EVIDENCE_READERS = ("investigate_case", "review_case", "view_transferred_case")
+
+
+def open_evidence(item: Evidence, user: User) -> IO[bytes]:
+    """Open an evidence item's file for reading (调阅证据), after checking it is still the file recorded.
+
+    Every opening is a ledger event. A file whose SHA-256 no longer matches the one recorded when it
+    was added is not handed out: the mismatch is written to the ledger (outside any transaction of
+    the caller's, so that refusing does not erase the record) and the reader is told.
+    """
+    capability = next((c for c in EVIDENCE_READERS if has_capability(user, c)), "")
+    if not capability:
+        raise PermissionDenied(
+            _("only the case team, trial reviewers and the receiving procuratorate read evidence")
+        )
+    if capability == "investigate_case" and not item.case.members.filter(user=user).exists():
+        raise PermissionDenied(_("only a member of the case team may do this"))
+    if not item.file:
+        raise ActionRefused(_("this evidence item has no file"))
+    handle = item.file.open("rb")
+    actual = sha256_of(handle)
+    content = {"case": item.case_id, "recorded_sha256": item.sha256}
+    if actual != item.sha256:
+        handle.close()
+        _ledger(
+            "evidence.integrity_failed", _actor(user, capability), item, {**content, "actual_sha256": actual}
+        )
+        raise ActionRefused(
+            _(
+                "the file of evidence item #%(item)s no longer matches the SHA-256 recorded when it was added; "
+                "it is withheld and the mismatch is in the ledger"
+            )
+            % {"item": item.pk}
+        )
+    handle.seek(0)
+    _ledger("evidence.opened", _actor(user, capability), item, content)
+    return handle
+
+
 @transaction.atomic
 def do_transfer_custody(
     item: Evidence, user: User, expected_version: int | None, *, to_user: User, location: str, purpose: str

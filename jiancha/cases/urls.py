@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("transferred/", views.case_list, {"preset": "transferred"}, name="transferred"),
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/act/", views.case_action, name="case_action"),
+    path("<int:pk>/evidence/<int:item>/", views.evidence_file, name="evidence_file"),
     path("leads/", views.lead_list, name="leads"),
     path("leads/new/", views.lead_new, name="lead_new"),
     path("leads/<int:pk>/", views.lead_detail, name="lead"),

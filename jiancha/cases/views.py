@@ -15,7 +15,8 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +45,7 @@ from .models import (
 )
 from .workflow import workflow
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 CASE_WORK = ("manage_leads", "approve", "investigate_case", "review_case", "view_transferred_case")
 
 
@@ -53,7 +54,7 @@ def any_capability(*capabilities: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not any(has_capability(request.user, c) for c in capabilities):
@@ -415,6 +416,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "custody__to_user"
             ),
             "evidence_types": EvidenceType.choices,
+            "can_read_evidence": on_team
+            or any(has_capability(user, c) for c in actions.EVIDENCE_READERS[1:]),
             "deadlines": _deadline_views(deadlines.distinct()),
             "extension_kinds": _extension_kinds(deadlines.filter(status=Deadline.Status.RUNNING)),
             "timeline": _timeline_rows(case.lead, user),
@@ -424,6 +427,25 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "team_users": User.objects.filter(case_memberships__case=case),
             "today": timezone.localdate().isoformat(),
         },
+    )
+
+
+@any_capability(*actions.EVIDENCE_READERS)
+def evidence_file(request: HttpRequest, pk: int, item: int) -> HttpResponseBase:
+    """Download an evidence item's file, checked against its recorded SHA-256 (see ``open_evidence``)."""
+    case = _case_or_404(request, pk)
+    evidence = get_object_or_404(Evidence, pk=item, case=case)
+    try:
+        handle = actions.open_evidence(evidence, _user(request))
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return HttpResponseRedirect(reverse("cases:case", args=[case.pk]) + "#evidence")
+    # Served as a download, never rendered: an uploaded HTML or SVG file must not run in our origin.
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.file_name or f"evidence-{evidence.pk}",
+        content_type="application/octet-stream",
     )
 
 
