@@ -72,6 +72,24 @@ def home_offers(user: AnyUser) -> list[HomeOffer]:
     return offers
 
 
+def users_with_role(role: str, division: Division) -> QuerySet[User]:
+    """Active users holding ``role`` whose scope covers ``division`` (the division or one above it).
+
+    Scope is the user's division subtree, as in ``visible_divisions``; a superuser bound to no
+    division covers everything.
+    """
+    covering = []
+    node: Division | None = division
+    while node is not None:
+        covering.append(node.pk)
+        node = node.parent
+    return (
+        User.objects.filter(groups__name=role, is_active=True)
+        .filter(Q(division__in=covering) | Q(is_superuser=True, division__isnull=True))
+        .distinct()
+    )
+
+
 def visible_divisions(user: AnyUser) -> QuerySet[Division]:
     """The divisions in the user's scope: their own and every one below it; none without one."""
     if not user.is_authenticated:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiancha.access.models import User
-from jiancha.access.services import has_capability, roles_of, visible_divisions
+from jiancha.access.services import has_capability, roles_of, users_with_role, visible_divisions
 from jiancha.ledger.services import actor_label, record_event
 from jiancha.orgs.models import Division
 
@@ -496,7 +496,6 @@ def _check_case_details(details: Mapping[str, Any]) -> None:
 def _record_recipients(case: Case) -> None:
     """Record which liaisons a transfer goes to (in ``shared_with``): those the case was already
     shared with or consulted with; when there are none, the liaisons whose scope covers the case."""
-    from .services import users_with_role  # services imports this module
 
     if not case.shared_with.exists():
         case.shared_with.add(*users_with_role("procuratorate", case.division))

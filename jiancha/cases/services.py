@@ -101,29 +101,6 @@ def can_see_case(user: User, case: Case) -> bool:
     return cases_for(user).filter(pk=case.pk).exists()
 
 
-def _covering(division: Division) -> list[int]:
-    """The division and every one above it: the divisions whose subtree contains ``division``."""
-    ids = []
-    node: Division | None = division
-    while node is not None:
-        ids.append(node.pk)
-        node = node.parent
-    return ids
-
-
-def users_with_role(role: str, division: Division) -> QuerySet[User]:
-    """Active users holding ``role`` whose scope covers ``division``.
-
-    Belongs in ``jiancha.access.services`` (roles and scopes are access's business); kept here until
-    access offers it. Scope is the user's division subtree, as in ``visible_divisions``.
-    """
-    return (
-        User.objects.filter(groups__name=role, is_active=True)
-        .filter(Q(division__in=_covering(division)) | Q(is_superuser=True, division__isnull=True))
-        .distinct()
-    )
-
-
 def approvals_for(user: User) -> QuerySet[Approval]:
     """Pending requests this user may decide (not their own)."""
     capabilities = [c for c in ("approve", "view_transferred_case") if has_capability(user, c)]

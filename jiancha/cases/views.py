@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiancha.access.models import User
-from jiancha.access.services import has_capability, visible_divisions
+from jiancha.access.services import has_capability, users_with_role, visible_divisions
 
 from . import actions, checklist, services
 from .deadlines import rules
@@ -406,10 +406,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_set_team": has_capability(user, "approve") or has_capability(user, "manage_leads"),
             "can_share": has_capability(user, "approve") or has_capability(user, "review_case"),
             "can_consult": on_team or has_capability(user, "review_case") or has_capability(user, "approve"),
-            "investigators": services.users_with_role("investigator", case.division).exclude(
+            "investigators": users_with_role("investigator", case.division).exclude(
                 case_memberships__case=case
             ),
-            "liaisons": services.users_with_role("procuratorate", case.division),
+            "liaisons": users_with_role("procuratorate", case.division),
             "measures": measures,
             "measure_kinds": MeasureKind.choices,
             "evidence": case.evidence.select_related("custodian", "measure").prefetch_related(
