@@ -20,6 +20,7 @@ from jiancha.intake.api import router as intake_router
 from jiancha.ledger.api import router as ledger_router
 from jiancha.pool.api import router as pool_router
 from jiancha.resolve.api import router as resolve_router
+from jiancha.subjects.api import router as subjects_router
 
 
 class TokenAuth(HttpBearer):
@@ -49,3 +50,4 @@ api.add_router("/", ledger_router)
 api.add_router("/resolve", resolve_router)
 api.add_router("/intake", intake_router)
 api.add_router("/detect", detect_router)
+api.add_router("/subjects", subjects_router)

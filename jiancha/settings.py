@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jiancha.synth",
     "jiancha.pool",
     "jiancha.cases",
+    "jiancha.subjects",
     "jiancha.resolve",
     "jiancha.intake",
     "jiancha.detect",

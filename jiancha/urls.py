@@ -14,6 +14,7 @@ urlpatterns = [
     path("pool/", include("jiancha.pool.urls")),
     path("cases/", include("jiancha.cases.urls")),
     path("ledger/", include("jiancha.ledger.urls")),
+    path("subjects/", include("jiancha.subjects.urls")),
     path("resolve/", include("jiancha.resolve.urls")),
     path("report/", include("jiancha.intake.urls")),
     path("detect/", include("jiancha.detect.urls")),
