@@ -16,8 +16,6 @@ from .profiles import CompanyProfile, PersonProfile
 
 Entity = dict[str, Any]
 
-FAMILY = {"father": "parent", "mother": "parent", "spouse": "spouse", "child": "child"}
-
 
 def entity_id(kind: str, key: str) -> str:
     return f"jc-{kind}-" + hashlib.sha256(f"jiancha:{kind}:{key}".encode()).hexdigest()[:24]
@@ -45,11 +43,13 @@ def person_entities(profile: PersonProfile) -> Iterator[Entity]:
         deathDate=profile.death[0].get("deathDate") if profile.death else None, country="cn",
     )  # fmt: skip
     for fact in profile.family:
+        # The relationship keeps the pool's code (father, mother, spouse, child): FtM's is free
+        # text, and the precise word lets an export be imported back unchanged.
         other = entity_id("person", str(fact["idNumber"]))
         yield _entity("Person", other, fact, name=fact.get("name"), idNumber=fact["idNumber"], country="cn")
         yield _entity(
             "Family", entity_id("family", f"{profile.id_number}:{fact['idNumber']}"), fact,
-            person=me, relative=other, relationship=FAMILY.get(str(fact["relationship"]), fact["relationship"]),
+            person=me, relative=other, relationship=fact["relationship"],
         )  # fmt: skip
     for fact in profile.companies:
         company = entity_id("company", str(fact["uscCode"]))
@@ -89,10 +89,16 @@ def person_entities(profile: PersonProfile) -> Iterator[Entity]:
             employee=me, employer=employer, role=fact.get("role"), startDate=fact.get("startDate"), endDate=fact.get("endDate"),
         )  # fmt: skip
     for fact in profile.properties:
+        estate = entity_id("realestate", str(fact["certificateNumber"]))
         yield _entity(
-            "RealEstate", entity_id("realestate", str(fact["certificateNumber"])), fact,
+            "RealEstate", estate, fact,
             name=fact.get("address"), address=fact.get("address"), area=fact.get("area"), registrationNumber=fact["certificateNumber"],
             propertyType=fact.get("use"), createdAt=fact.get("registrationDate"),
+        )  # fmt: skip
+        # FtM's RealEstate has no owner property: who holds it is an Ownership.
+        yield _entity(
+            "Ownership", entity_id("ownership", f"{profile.id_number}:{fact['certificateNumber']}"), fact,
+            owner=me, asset=estate,
         )  # fmt: skip
     for fact in profile.vehicles:
         yield _entity(

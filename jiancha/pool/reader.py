@@ -20,8 +20,14 @@ _local = threading.local()
 def connection() -> duckdb.DuckDBPyConnection:
     """This thread's connection on the latest snapshot (an empty pool before the first import)."""
     snapshot = PoolSnapshot.objects.order_by("-id").only("id", "versions").first()
-    key = snapshot.pk if snapshot else 0
-    cached: tuple[int, duckdb.DuckDBPyConnection] | None = getattr(_local, "cached", None)
+    # The folder and the versions are part of the key: a snapshot id alone can come back (a database
+    # restored from backup, or a test database) over different table contents.
+    key = (
+        str(store.pool_dir()),
+        snapshot.pk if snapshot else 0,
+        sorted((snapshot.versions or {}).items()) if snapshot else [],
+    )
+    cached: tuple[object, duckdb.DuckDBPyConnection] | None = getattr(_local, "cached", None)
     if cached is None or cached[0] != key:
         if cached is not None:
             cached[1].close()

@@ -175,8 +175,8 @@ def parse_feed(path: Path) -> Feed:
             )
         skip = tuple(table_spec.get("skip_when_empty", ()))
         source = str(table_spec.get("source", "src"))
-        if source != "src" and file_format != "ocds":
-            raise SchemaError(f"{where}: {table_name}: 'source' is only for OCDS feeds")
+        if source != "src" and file_format not in {"ocds", "ftm"}:
+            raise SchemaError(f"{where}: {table_name}: 'source' is only for OCDS and FtM feeds")
         maps.append(TableMap(table_name, tuple(columns), skip, source))
     name = _need(raw, "name", where)
     department = _need(raw, "department", where)

@@ -79,7 +79,7 @@ def test_ftm_export_is_valid_entities_without_raw_ids_in_entity_ids(client, pool
     me = next(e for e in entities if e["schema"] == "Person" and e["properties"].get("idNumber") == [CHILD])
     families = [e for e in entities if e["schema"] == "Family"]
     assert any(
-        f["properties"]["person"] == [me["id"]] and f["properties"]["relationship"] == ["parent"]
+        f["properties"]["person"] == [me["id"]] and f["properties"]["relationship"] == ["father"]
         for f in families
     )
     assert all(CHILD not in e["id"] and FATHER not in e["id"] for e in entities)
