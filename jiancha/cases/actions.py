@@ -453,6 +453,8 @@ def do_request_step(
     details = dict(details or {})
     if transition.creates_case:
         _check_case_details(details)
+    if isinstance(obj, Case) and transition.target == "transferred":
+        _check_recipient(obj, details)
     if not transition.approval:
         return _apply_step(obj, transition, user, None, reason, details, now, expected_version)
     pending = obj.approvals.filter(status=Approval.Status.PENDING, kind=Approval.Kind.TRANSITION)
@@ -493,11 +495,30 @@ def _check_case_details(details: Mapping[str, Any]) -> None:
         raise ActionRefused(_("filing a case needs a title"))
 
 
-def _record_recipients(case: Case) -> None:
-    """Record which liaisons a transfer goes to (in ``shared_with``): those the case was already
-    shared with or consulted with; when there are none, the liaisons whose scope covers the case."""
+def _check_recipient(case: Case, details: dict[str, Any]) -> None:
+    """A transfer may name its receiving liaison (接收检察机关联络人); it must be one who covers the case.
 
-    if not case.shared_with.exists():
+    The username is replaced by the user's id so that a later rename does not change the record.
+    """
+    username = str(details.pop("recipient", "") or "").strip()
+    if not username:
+        return
+    liaison = users_with_role("procuratorate", case.division).filter(username=username).first()
+    if liaison is None:
+        raise ActionRefused(
+            _("%(user)s is not a procuratorate liaison whose scope covers this case") % {"user": username}
+        )
+    details["recipient_id"] = liaison.pk
+    details["recipient"] = liaison.get_username()
+
+
+def _record_recipients(case: Case, details: Mapping[str, Any]) -> None:
+    """Record which liaisons a transfer goes to (in ``shared_with``): the one the transfer names;
+    otherwise those the case was already shared with or consulted with; when there are none, the
+    liaisons whose scope covers the case."""
+    if details.get("recipient_id"):
+        case.shared_with.add(details["recipient_id"])
+    elif not case.shared_with.exists():
         case.shared_with.add(*users_with_role("procuratorate", case.division))
 
 
@@ -522,7 +543,7 @@ def _apply_step(
             fields["ever_transferred"] = True
     _bump(obj, expected_version, **fields)
     if isinstance(obj, Case) and transition.target == "transferred":
-        _record_recipients(obj)
+        _record_recipients(obj, details)
     lead, case = (obj.lead, obj) if isinstance(obj, Case) else (obj, None)
     content: dict[str, Any] = {
         "step": transition.code,

@@ -137,6 +137,9 @@ class StepIn(Schema):
     title: str = ""
     case_type: str = ""
     major: bool = False
+    recipient: str = (
+        ""  # a transfer's receiving procuratorate liaison (username); empty: all covering the case
+    )
 
 
 class StepOut(Schema):
@@ -467,7 +470,14 @@ def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> StepOut:
     user = _user(request)
     case = _visible_case(user, case_id)
     result = _run(
-        lambda: actions.do_request_step(case, payload.step, user, payload.version, reason=payload.reason)
+        lambda: actions.do_request_step(
+            case,
+            payload.step,
+            user,
+            payload.version,
+            reason=payload.reason,
+            details={"recipient": payload.recipient},
+        )
     )
     return StepOut(
         pending_approval=result.pk if isinstance(result, Approval) else None,

@@ -79,7 +79,9 @@ def leads_for(user: User) -> QuerySet[Lead]:
 
 def cases_for(user: User) -> QuerySet[Case]:
     """Cases a user may see: in scope for supervision, leaders and reviewers; investigators only
-    their team's; the procuratorate only what was transferred or shared with them."""
+    their team's; a procuratorate liaison only what was transferred to them or shared with them
+    (a transfer records its recipients in ``shared_with``: the liaison it names, or else every
+    liaison covering the case)."""
     scope = visible_divisions(user)
     condition = Q(pk__in=[])
     if any(has_capability(user, c) for c in ("manage_leads", "approve", "review_case")):
@@ -87,7 +89,7 @@ def cases_for(user: User) -> QuerySet[Case]:
     if has_capability(user, "investigate_case"):
         condition |= Q(members__user=user)
     if has_capability(user, "view_transferred_case"):
-        condition |= Q(division__in=scope) & (Q(ever_transferred=True) | Q(shared_with=user))
+        condition |= Q(division__in=scope) & Q(shared_with=user)
     return Case.objects.filter(condition).distinct()
 
 

@@ -466,7 +466,12 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Done."),
             lambda: actions.do_request_step(
-                case, post.get("step", ""), user, version, reason=post.get("reason", "")
+                case,
+                post.get("step", ""),
+                user,
+                version,
+                reason=post.get("reason", ""),
+                details={"recipient": post.get("recipient", "")},
             ),
         )
     elif action == "member":

@@ -6,10 +6,11 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiancha.access.models import DeniedRequest, User
 from jiancha.access.services import issue_token
+from jiancha.cases.actions import do_decide
 from jiancha.cases.models import Lead
 
 from ..factories import make_user
@@ -516,3 +517,40 @@ def test_sharing_a_case_with_the_liaison_from_the_case_page(client, staff):
     )
     client.force_login(staff.procuratorate)
     assert case.number in html(client, "/cases/transferred/")
+
+
+def test_a_transfer_names_its_receiving_liaison_and_only_that_liaison_sees_it(client, staff):
+    other = make_user("procuratorate2", "procuratorate")
+    case = reviewing_case(staff)
+    client.force_login(staff.reviewer)
+    page = html(client, f"/cases/{case.pk}/")
+    assert 'data-testid="recipient-transfer"' in page and "procuratorate2" in page
+    client.post(
+        f"/cases/{case.pk}/act/",
+        {"action": "step", "step": "transfer", "version": case.version, "recipient": "procuratorate2"},
+    )
+    approval = case.approvals.get(status="pending")
+    assert approval.payload["details"]["recipient"] == "procuratorate2"
+    do_decide(approval, staff.approver, True)
+    case.refresh_from_db()
+    assert case.state == "transferred"
+    assert list(case.shared_with.all()) == [other]
+    client.force_login(other)
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    client.force_login(staff.procuratorate)
+    assert client.get(f"/cases/{case.pk}/").status_code == 403
+
+
+def test_a_transfer_to_someone_who_is_not_a_covering_liaison_is_refused(client, staff):
+    case = reviewing_case(staff)
+    client.force_login(staff.reviewer)
+    with translation.override("en"):
+        response = client.post(
+            f"/cases/{case.pk}/act/",
+            {"action": "step", "step": "transfer", "version": case.version, "recipient": "investigator"},
+            follow=True,
+        )
+    assert "investigator is not a procuratorate liaison" in response.content.decode() or (
+        "不是覆盖本案的检察机关联络人" in response.content.decode()
+    )
+    assert not case.approvals.filter(status="pending").exists()
