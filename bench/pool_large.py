@@ -52,7 +52,9 @@ def main() -> None:
     env = {**os.environ, "JIANCHA_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "jiancha.settings"}
     subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], env=env, check=True)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "django", "pool", "import", "bank", str(target)], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "django", "pool", "import", "bank", str(target)], env=env, check=True
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
     target.unlink()
