@@ -102,3 +102,20 @@ def test_amounts_in_yuan_and_wan(sql, text, expected):
 def test_text_folds_fullwidth_and_trims(sql):
     assert sql.execute("SELECT jc_text(?)", ["\u3000张三ＡＢ１ "]).fetchone()[0] == "张三AB1"
     assert sql.execute("SELECT jc_text(?)", ["   "]).fetchone()[0] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (" 331221198801010312 ", "331221198801010312"),  # ASCII: only spaces at the ends go
+        ("\t2025-01-05", "\t2025-01-05"),  # a tab is not a space to trim, as before
+        ("\u00a0张伟\u3000", "张伟"),  # any Unicode space at the ends of other text
+        ("\u00a0123", "123"),
+        ("ＡＢ　Ｃ", "AB C"),
+        ("张 伟", "张 伟"),
+        ("", None),
+        ("\u3000", None),
+    ],
+)
+def test_text_cleaning_takes_the_same_values_on_its_fast_paths(sql, text, expected):
+    assert sql.execute("SELECT jc_text(?)", [text]).fetchone()[0] == expected
