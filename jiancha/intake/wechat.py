@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ MAX_BODY = 64 * 1024
 
 
 def token() -> str:
-    return str(getattr(settings, "INTAKE_WECHAT_TOKEN", "") or os.environ.get("JIANCHA_WECHAT_TOKEN", ""))
+    return str(getattr(settings, "INTAKE_WECHAT_TOKEN", ""))
 
 
 def division_code() -> str:

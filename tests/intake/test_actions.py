@@ -68,7 +68,9 @@ def test_an_anonymous_report_has_no_identity_and_no_feedback_clock(staff):
 def test_bad_input_is_refused_field_by_field():
     with translation.override("en"), pytest.raises(actions.InvalidReport) as refused:
         actions.clean_input(
-            real_name_input(concerns_name=" ", facts="短", reporter_id_number="331202198001010021", reporter_phone="x")
+            real_name_input(
+                concerns_name=" ", facts="短", reporter_id_number="331202198001010021", reporter_phone="x"
+            )
         )
     errors = refused.value.errors
     assert set(errors) == {"concerns_name", "facts", "reporter_id_number", "reporter_phone"}
@@ -77,7 +79,9 @@ def test_bad_input_is_refused_field_by_field():
 
 def test_control_characters_are_removed_and_markup_kept_as_text():
     clean = actions.clean_input(
-        actions.ReportInput(concerns_name="刘\u202e某某\x00", facts="<script>alert(1)</script> 收受财物十万元")
+        actions.ReportInput(
+            concerns_name="刘\u202e某某\x00", facts="<script>alert(1)</script> 收受财物十万元"
+        )
     )
     assert clean.concerns_name == "刘某某"
     assert clean.facts.startswith("<script>")  # escaped where shown (test_pages)
@@ -109,7 +113,9 @@ def test_image_metadata_is_stripped_and_the_original_kept_only_sealed(staff):
 
 def test_accepting_makes_a_lead_without_the_reporter(staff):
     report, _ = submit()
-    lead_id = actions.accept(report, staff.intake, version=report.version, division=Division.objects.get(code=DISTRICT))
+    lead_id = actions.accept(
+        report, staff.intake, version=report.version, division=Division.objects.get(code=DISTRICT)
+    )
     lead = Lead.objects.get(pk=lead_id)
     assert lead.source == "report" and lead.source_ref == report.number and lead.division.code == DISTRICT
     assert "张三" not in lead.summary and VALID_ID not in lead.summary and "13800138000" not in lead.summary
@@ -132,14 +138,26 @@ def test_a_stale_form_is_refused(staff):
 def test_transfer_up_and_down_start_a_five_working_day_clock(staff):
     report, _ = submit(division=Division.objects.get(code=CITY))
     with pytest.raises(actions.InvalidReport):
-        actions.transfer(report, staff.intake, version=report.version, to=Division.objects.get(code=DISTRICT), reason="")
+        actions.transfer(
+            report, staff.intake, version=report.version, to=Division.objects.get(code=DISTRICT), reason=""
+        )
     actions.transfer(
-        report, staff.intake, version=report.version, to=Division.objects.get(code=DISTRICT), reason="属地管理"
+        report,
+        staff.intake,
+        version=report.version,
+        to=Division.objects.get(code=DISTRICT),
+        reason="属地管理",
     )
     assert report.state == State.TRANSFERRED_DOWN and report.transfer_due is not None
     assert report.transfer_due > timezone.localdate()
     other, _ = submit(real_name_input(concerns_leader=True))
-    actions.transfer(other, staff.intake, version=other.version, to=Division.objects.get(code="330000000000"), reason="反映本级领导")
+    actions.transfer(
+        other,
+        staff.intake,
+        version=other.version,
+        to=Division.objects.get(code="330000000000"),
+        reason="反映本级领导",
+    )
     assert other.state == State.TRANSFERRED_UP
     # Now above the officer's scope: no longer theirs to see.
     assert not services.reports_for(staff.intake).filter(pk=other.pk).exists()
@@ -186,7 +204,9 @@ def test_feedback_clocks_and_the_kpis(staff):
         actions.rate(on_time, "satisfied")
     actions.conclude(on_time, staff.intake, version=on_time.version)
     assert on_time.result_due is not None
-    actions.write_to_reporter(on_time, staff.intake, Message.Kind.RESULT, "经核查，反映问题部分属实，已给予处分")
+    actions.write_to_reporter(
+        on_time, staff.intake, Message.Kind.RESULT, "经核查，反映问题部分属实，已给予处分"
+    )
     actions.rate(on_time, "satisfied")
     assert services.satisfaction_kpi().rate == 1.0
     assert services.feedback_kpi(today=today).due == 4
@@ -194,7 +214,9 @@ def test_feedback_clocks_and_the_kpis(staff):
 
 def test_similar_reports_on_the_same_person_are_grouped_and_merged(staff):
     first, _ = submit()
-    second, _ = submit(real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物约二十万元"))
+    second, _ = submit(
+        real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物约二十万元")
+    )
     unrelated, _ = submit(real_name_input(facts="刘某某经常在工作日打麻将，作风散漫，群众意见很大"))
     other_person, _ = submit(real_name_input(concerns_name="王某某"))
     found = actions.related_reports(second, Report.objects.all())
