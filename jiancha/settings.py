@@ -254,7 +254,9 @@ INTAKE_RECEIPT_SCRYPT_N = int(os.environ.get("JIANCHA_INTAKE_RECEIPT_SCRYPT_N", 
 # Public-form limits per client address (kept only as a daily keyed hash in the cache).
 INTAKE_SUBMIT_PER_HOUR = int(os.environ.get("JIANCHA_INTAKE_SUBMIT_PER_HOUR", "20"))
 INTAKE_LOOKUPS_PER_15_MIN = int(os.environ.get("JIANCHA_INTAKE_LOOKUPS_PER_15_MIN", "10"))
-INTAKE_MAX_ATTACHMENT_BYTES = int(os.environ.get("JIANCHA_INTAKE_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+INTAKE_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("JIANCHA_INTAKE_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+)
 INTAKE_MAX_ATTACHMENTS = 5
 # The WeChat official account's token (公众号服务器配置 Token) and the commission it forwards to.
 INTAKE_WECHAT_TOKEN = os.environ.get("JIANCHA_WECHAT_TOKEN", "")

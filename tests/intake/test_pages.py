@@ -24,7 +24,9 @@ XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 
 def form_data(client: Client, **overrides) -> dict:
     page = client.get("/report/")
-    challenge = re.search(r'name="pow_challenge" value="([^"]+)"', page.content.decode()).group(1)
+    match = re.search(r'name="pow_challenge" value="([^"]+)"', page.content.decode())
+    assert match, "the form carries a proof-of-work challenge"
+    challenge = match.group(1)
     data = {
         "division": CITY,
         "concerns_name": "刘某某",
@@ -39,7 +41,9 @@ def form_data(client: Client, **overrides) -> dict:
 
 
 def code_of(response) -> str:
-    return re.search(r'data-testid="receipt-code">([0-9 ]+)<', response.content.decode()).group(1)
+    match = re.search(r'data-testid="receipt-code">([0-9 ]+)<', response.content.decode())
+    assert match, response.content.decode()[:2000]
+    return match.group(1)
 
 
 def signed_in(username: str) -> Client:
