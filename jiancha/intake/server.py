@@ -59,11 +59,17 @@ def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    wait_ready(port, process)
+    return process
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Return once the server answers; raise with its error output if it died first."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/report/follow/", timeout=2)
-            return process
+            return
         except OSError:
             if process.poll() is not None:
                 raise RuntimeError((process.stderr.read() if process.stderr else b"").decode()) from None

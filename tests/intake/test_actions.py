@@ -244,3 +244,13 @@ def test_staff_channels_need_the_receiving_officer(staff):
         submit(channel="letter")
     report, _ = submit(channel="phone", received_by=staff.intake, channel_ref="12388-0001")
     assert report.received_by == staff.intake and report.channel == "phone"
+
+
+def test_the_purge_command_deletes_what_expired(staff, capsys):
+    from django.core.management import call_command
+
+    report, _ = submit()
+    actions.not_accept(report, staff.intake, version=report.version, reason="重复举报")
+    call_command("intake_purge", "--date", (timezone.localdate() + dt.timedelta(days=400)).isoformat())
+    assert report.number in capsys.readouterr().out
+    assert not Report.objects.exists()
