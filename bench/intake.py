@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scrypt-n", type=int, nargs="+", default=[2**13, 2**11])
     args = parser.parse_args(argv)
     results = [
-        run(args.reports, args.clients, args.seconds, workers, n) for workers in args.workers for n in args.scrypt_n
+        run(args.reports, args.clients, args.seconds, workers, n)
+        for workers in args.workers
+        for n in args.scrypt_n
     ]
     for result in results:
         if result["stored"] != result["acknowledged"]:
@@ -142,8 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.reports:,} reports or {args.seconds:.0f} s per row.\n\n"
         "| server processes | scrypt N | clients | acknowledged | refused | stored | wall | reports/s | p50 | p99 |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + rows + "\n\n"
-        "Target: ≥ 100 reports/s with p99 < 300 ms. \"stored\" counts the reports in the database after "
-        "the run; it must equal \"acknowledged\" (nothing lost)."
+        'Target: ≥ 100 reports/s with p99 < 300 ms. "stored" counts the reports in the database after '
+        'the run; it must equal "acknowledged" (nothing lost).'
     )
     from bench.report import write_section
 

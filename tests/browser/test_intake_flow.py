@@ -10,7 +10,11 @@ from jiancha.ledger.models import Event
 from .intake_steps import file_report, follow_up, intake_settings, phone_page
 from .test_cases_flow import People
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("intake_settings")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("intake_settings"),
+]
 __all__ = ["intake_settings"]
 
 REPORTER = {"name": "张三", "id_number": "331202198001010021"[:17] + "X", "phone": "13800138000"}
@@ -31,7 +35,9 @@ def people(browser, live_server):
     crowd.close()
 
 
-def test_reporters_on_a_phone_follow_up_and_read_the_officers_feedback(browser, live_server, people, demo_region, artifacts):
+def test_reporters_on_a_phone_follow_up_and_read_the_officers_feedback(
+    browser, live_server, people, demo_region, artifacts
+):
     base = live_server.url
     phone = phone_page(browser)
     dialogs: list[str] = []
@@ -69,7 +75,11 @@ def test_reporters_on_a_phone_follow_up_and_read_the_officers_feedback(browser, 
     real_code = file_report(
         phone,
         base,
-        {"concerns-name": "陈某", "concerns-position": "梅城镇镇长", "facts": "梅城镇镇长陈某违规将低保名额给亲属"},
+        {
+            "concerns-name": "陈某",
+            "concerns-position": "梅城镇镇长",
+            "facts": "梅城镇镇长陈某违规将低保名额给亲属",
+        },
         reporter,
     )
     report = Report.objects.get(real_name=True)
@@ -132,7 +142,11 @@ def test_an_investigator_never_sees_the_reporter(browser, live_server, people, d
     file_report(
         phone,
         base,
-        {"concerns-name": "刘某某", "concerns-unit": "清河区住建局", "facts": "副局长刘某某收受工程老板红包五万元"},
+        {
+            "concerns-name": "刘某某",
+            "concerns-unit": "清河区住建局",
+            "facts": "副局长刘某某收受工程老板红包五万元",
+        },
         reporter,
     )
     report = Report.objects.get()
@@ -153,6 +167,7 @@ def test_an_investigator_never_sees_the_reporter(browser, live_server, people, d
     investigator.screenshot(path=str(artifacts / "intake-investigator-home-zh-hans.png"), full_page=True)
     # Case supervision reads the lead: what happened, not who told.
     manager = people("lead_manager")
+    report.refresh_from_db()
     manager.goto(f"{base}/cases/leads/{report.lead_id}/")
     page = manager.content()
     assert "收受工程老板红包" in page and "张三" not in page and reporter["id_number"] not in page

@@ -18,4 +18,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         deleted = purge_expired(options["date"])
-        self.stdout.write(f"{len(deleted)} report(s) deleted" + (": " + ", ".join(deleted) if deleted else ""))
+        self.stdout.write(
+            f"{len(deleted)} report(s) deleted" + (": " + ", ".join(deleted) if deleted else "")
+        )
