@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from jiancha.intake import server
@@ -81,7 +82,21 @@ def _start_workers(env: dict[str, str], port: int, workers: int) -> subprocess.P
     return process
 
 
-def run(reports: int, clients: int, seconds: float, workers: int, scrypt_n: int) -> dict[str, object]:
+@dataclass(frozen=True)
+class Result:
+    workers: int
+    scrypt_n: int
+    clients: int
+    acknowledged: int
+    failures: int
+    stored: int
+    wall: float
+    rate: float
+    p50: float
+    p99: float
+
+
+def run(reports: int, clients: int, seconds: float, workers: int, scrypt_n: int) -> Result:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     env = server.server_env(
         data_dir,
@@ -100,18 +115,18 @@ def run(reports: int, clients: int, seconds: float, workers: int, scrypt_n: int)
     with sqlite3.connect(data_dir / "jiancha.sqlite3") as db:
         stored = db.execute("select count(*) from intake_report").fetchone()[0]
     latencies.sort()
-    return {
-        "workers": workers,
-        "scrypt_n": scrypt_n,
-        "clients": clients,
-        "acknowledged": len(codes),
-        "failures": failures,
-        "stored": stored,
-        "wall": wall,
-        "rate": len(codes) / wall if wall else 0.0,
-        "p50": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0.0,
-    }
+    return Result(
+        workers,
+        scrypt_n,
+        clients,
+        len(codes),
+        failures,
+        stored,
+        wall,
+        len(codes) / wall if wall else 0.0,
+        statistics.median(latencies) * 1000 if latencies else 0.0,
+        latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000 if latencies else 0.0,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,12 +143,11 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.scrypt_n
     ]
     for result in results:
-        if result["stored"] != result["acknowledged"]:
-            raise SystemExit(f"{result['acknowledged']} acknowledged but {result['stored']} stored: run void")
+        if result.stored != result.acknowledged:
+            raise SystemExit(f"{result.acknowledged} acknowledged but {result.stored} stored: run void")
     rows = "\n".join(
-        f"| {r['workers']} | 2^{int(r['scrypt_n']).bit_length() - 1} | {r['clients']} | {r['acknowledged']:,} "
-        f"| {r['failures']} | {r['stored']:,} | {r['wall']:.1f} s | {r['rate']:.0f} | {r['p50']:.0f} ms "
-        f"| {r['p99']:.0f} ms |"
+        f"| {r.workers} | 2^{r.scrypt_n.bit_length() - 1} | {r.clients} | {r.acknowledged:,} "
+        f"| {r.failures} | {r.stored:,} | {r.wall:.1f} s | {r.rate:.0f} | {r.p50:.0f} ms | {r.p99:.0f} ms |"
         for r in results
     )
     body = (
