@@ -250,7 +250,7 @@ INTAKE_RETENTION_DAYS = int(os.environ.get("JIANCHA_INTAKE_RETENTION_DAYS", "365
 # Proof of work on the public form, in leading zero bits of SHA-256 (0 turns it off, as the bench does).
 INTAKE_POW_BITS = int(os.environ.get("JIANCHA_INTAKE_POW_BITS", "18"))
 # scrypt cost of the receipt-code hash (a power of two).
-INTAKE_RECEIPT_SCRYPT_N = int(os.environ.get("JIANCHA_INTAKE_RECEIPT_SCRYPT_N", str(2**13)))
+INTAKE_RECEIPT_SCRYPT_N = int(os.environ.get("JIANCHA_INTAKE_RECEIPT_SCRYPT_N", str(2**12)))
 # Public-form limits per client address (kept only as a daily keyed hash in the cache).
 INTAKE_SUBMIT_PER_HOUR = int(os.environ.get("JIANCHA_INTAKE_SUBMIT_PER_HOUR", "20"))
 INTAKE_LOOKUPS_PER_15_MIN = int(os.environ.get("JIANCHA_INTAKE_LOOKUPS_PER_15_MIN", "10"))

@@ -75,6 +75,17 @@ def _report_input(post: Any) -> actions.ReportInput:
     )
 
 
+def _form_page(request: HttpRequest, template: str, errors: dict[str, str], **context: Any) -> HttpResponse:
+    """A report form, again with what was typed and each field's problem (400) or fresh (200)."""
+    context.update(
+        errors=errors,
+        form=request.POST if request.method == "POST" else {},
+        max_kb=max_bytes() // 1024,
+        max_files=max_files(),
+    )
+    return render(request, template, context, status=400 if errors else 200)
+
+
 def _too_large(request: HttpRequest) -> bool:
     limit = max_files() * max_bytes() + 1024 * 1024
     try:
@@ -118,19 +129,13 @@ def public_form(request: HttpRequest) -> HttpResponse:
                         "intake/receipt.html",
                         {"report": report, "code": receipts.grouped(code), "real_name": report.real_name},
                     )
-    return render(
+    return _form_page(
         request,
         "intake/public_form.html",
-        {
-            "errors": errors,
-            "form": request.POST if request.method == "POST" else {},
-            "divisions": divisions,
-            "challenge": abuse.new_challenge(),
-            "pow_bits": abuse.pow_bits(),
-            "max_kb": max_bytes() // 1024,
-            "max_files": max_files(),
-        },
-        status=400 if errors else 200,
+        errors,
+        divisions=divisions,
+        challenge=abuse.new_challenge(),
+        pow_bits=abuse.pow_bits(),
     )
 
 
@@ -307,18 +312,13 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                 return render(
                     request, "intake/staff_receipt.html", {"report": report, "code": receipts.grouped(code)}
                 )
-    return render(
+    return _form_page(
         request,
         "intake/staff_new.html",
-        {
-            "errors": errors,
-            "form": request.POST if request.method == "POST" else {},
-            "channels": STAFF_CHANNELS,
-            "divisions": divisions,
-            "today": timezone.localdate().isoformat(),
-            "max_kb": max_bytes() // 1024,
-        },
-        status=400 if errors else 200,
+        errors,
+        channels=STAFF_CHANNELS,
+        divisions=divisions,
+        today=timezone.localdate().isoformat(),
     )
 
 

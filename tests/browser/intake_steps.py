@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from django.core.cache import cache
+from ..intake.fixtures import intake_settings
 
-from jiancha.intake import keys
+__all__ = ["intake_settings"]
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -16,19 +14,6 @@ PHONE = {
     "has_touch": True,
     "device_scale_factor": 2,
 }
-
-
-@pytest.fixture
-def intake_settings(settings, tmp_path) -> Iterator[None]:
-    """The live server runs in this process: keys in a private directory, cheap hash and work."""
-    settings.DATA_DIR = tmp_path
-    settings.INTAKE_RECEIPT_SCRYPT_N = 2**10
-    settings.INTAKE_POW_BITS = 10
-    keys.forget_cached_keys()
-    cache.clear()
-    yield
-    keys.forget_cached_keys()
-    cache.clear()
 
 
 def phone_page(browser: Any, locale: str = "zh-CN") -> Any:

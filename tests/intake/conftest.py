@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 
 from jiancha.access.models import User
 from jiancha.identifiers import resident_id_check_char
-from jiancha.intake import abuse, keys
+from jiancha.intake import abuse
+
+from .fixtures import intake_settings
 
 CITY = "331200000000"  # 清溪市, where the demo intake officer works
 DISTRICT = "331202000000"  # 清河区
 ID_BODY = "33120219800101002"
 VALID_ID = ID_BODY + resident_id_check_char(ID_BODY)
-
-
-@pytest.fixture(autouse=True)
-def intake_settings(settings, tmp_path) -> Iterator[None]:
-    settings.DATA_DIR = tmp_path
-    settings.INTAKE_RECEIPT_SCRYPT_N = 2**10  # the hash's cost is measured in bench/, not here
-    settings.INTAKE_POW_BITS = 8
-    keys.forget_cached_keys()
-    cache.clear()
-    yield
-    keys.forget_cached_keys()
-    cache.clear()
+__all__ = ["intake_settings"]
 
 
 @pytest.fixture

@@ -46,6 +46,12 @@ def code_of(response) -> str:
     return match.group(1)
 
 
+def english(client: Client) -> Client:
+    """The language a visitor chose with the header's switch (the page ignores Accept-Language)."""
+    client.cookies["jiancha_language"] = "en"
+    return client
+
+
 def signed_in(username: str) -> Client:
     client = Client()
     client.force_login(User.objects.get(username=username))
@@ -81,6 +87,7 @@ def test_submit_anonymously_then_follow_up_with_the_code(client, demo_region):
 
 
 def test_bad_proof_of_work_and_bad_files_are_refused_with_nothing_stored(client, demo_region):
+    english(client)
     with translation.override("en"):
         response = client.post("/report/", form_data(client, pow_nonce="nonsense-that-fails"))
         assert response.status_code == 400 and "anti-spam check" in response.content.decode()
@@ -121,6 +128,7 @@ def test_script_in_any_field_is_shown_as_text(client, demo_region):
 
 def test_guessing_codes_reveals_nothing_and_is_throttled(client, demo_region, settings, caplog):
     settings.INTAKE_LOOKUPS_PER_15_MIN = 3
+    english(client)
     with translation.override("en"):
         for guess in ("1" * 20, "12345", "abc"):
             response = client.post("/report/follow/", {"code": guess})
@@ -191,6 +199,7 @@ def test_investigators_and_others_cannot_open_intake_pages_or_identities(demo_re
 
 def test_the_public_form_is_rate_limited(client, demo_region, settings):
     settings.INTAKE_SUBMIT_PER_HOUR = 1
+    english(client)
     assert client.post("/report/", form_data(client)).status_code == 200
     with translation.override("en"):
         response = client.post("/report/", form_data(client))
