@@ -244,3 +244,25 @@ def test_the_wechat_webhook_checks_the_signature_and_replies_with_a_code(client,
     assert (
         client.post(url, "<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>", content_type="text/xml").status_code == 400
     )
+
+
+def test_the_api_gives_intake_staff_figures_and_reports_without_the_reporter(demo_region):
+    reporter = Client()
+    reporter.post(
+        "/report/",
+        form_data(
+            reporter,
+            real_name="1",
+            reporter_name="张三",
+            reporter_id_number=VALID_ID,
+            reporter_phone="13800138000",
+        ),
+    )
+    officer = signed_in("intake")
+    figures = officer.get("/api/intake/kpis").json()
+    assert figures["by_channel"]["web"] == 1 and figures["feedback_due"] == 0
+    listed = officer.get("/api/intake/reports")
+    assert listed.status_code == 200 and listed.json()[0]["real_name"] is True
+    assert "张三" not in listed.content.decode() and VALID_ID not in listed.content.decode()
+    assert signed_in("investigator").get("/api/intake/kpis").status_code == 403
+    assert Client().get("/api/intake/reports").status_code == 401
