@@ -260,7 +260,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "clocks": services.due_soon(user, days=30)[:50],
             "states": State.choices,
             "state": state,
-            "channels": services.counts_by_channel(services.reports_for(user)),
+            "channels": [
+                (Channel(code).label, n)
+                for code, n in services.counts_by_channel(services.reports_for(user)).items()
+            ],
             "feedback": services.feedback_kpi(services.reports_for(user)),
             "satisfaction": services.satisfaction_kpi(services.reports_for(user)),
         },
