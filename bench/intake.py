@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--scrypt-n", type=int, nargs="+", default=[2**12, 2**10])
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     results = [
         run(args.reports, args.clients, args.seconds, workers, n)
         for workers in args.workers
@@ -158,6 +159,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.reports:,} reports or {args.seconds:.0f} s per row.\n\n"
         "| server processes | scrypt N | clients | acknowledged | refused | stored | wall | reports/s | p50 | p99 |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + rows + "\n\n"
+        f"Load average (1 min) of the machine, shared with other work: {load_before:.1f} before the run, "
+        f"{os.getloadavg()[0]:.1f} after it (2 cores: above 2, the server got only part of them).\n\n"
         'Target: ≥ 100 reports/s with p99 < 300 ms. "stored" counts the reports in the database after '
         'the run; it must equal "acknowledged" (nothing lost).'
     )
