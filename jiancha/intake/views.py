@@ -144,23 +144,24 @@ def follow(request: HttpRequest) -> HttpResponse:
     """Follow a report up with its receipt code (凭查询码查询): status, questions, feedback, rating."""
     if request.method != "POST":
         return render(request, "intake/follow_code.html", {})
+
+    def refused(message: str, status: int, why: str) -> HttpResponse:
+        log.warning("intake: %s", why)  # never the code or the address
+        return render(request, "intake/follow_code.html", {"error": message}, status=status)
+
     if abuse.lookup_limited(request):
-        log.warning("intake: receipt-code attempts over the limit from one client")
-        return render(
-            request,
-            "intake/follow_code.html",
-            {"error": _("too many attempts; please wait a quarter of an hour and try again")},
-            status=429,
+        return refused(
+            _("too many attempts; please wait a quarter of an hour and try again"),
+            429,
+            "receipt-code attempts over the limit from one client",
         )
     code = request.POST.get("code", "")
     report = actions.find_by_receipt(code)
     if report is None:
-        log.warning("intake: a receipt code that opens no report was tried")
-        return render(
-            request,
-            "intake/follow_code.html",
-            {"error": _("no report matches this code; check the digits")},
-            status=404,
+        return refused(
+            _("no report matches this code; check the digits"),
+            404,
+            "a receipt code that opens no report was tried",
         )
     errors: dict[str, str] = {}
     notice = ""  # not django.contrib.messages: that could leave a cookie on the reporter's device
