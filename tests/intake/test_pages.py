@@ -266,3 +266,22 @@ def test_the_api_gives_intake_staff_figures_and_reports_without_the_reporter(dem
     assert "张三" not in listed.content.decode() and VALID_ID not in listed.content.decode()
     assert signed_in("investigator").get("/api/intake/kpis").status_code == 403
     assert Client().get("/api/intake/reports").status_code == 401
+
+
+def test_the_intake_officers_home_links_to_reports_and_lists_feedback_due(demo_region):
+    reporter = Client()
+    reporter.post(
+        "/report/",
+        form_data(
+            reporter,
+            real_name="1",
+            reporter_name="张三",
+            reporter_id_number=VALID_ID,
+            reporter_phone="13800138000",
+        ),
+    )
+    Report.objects.update(acceptance_due="2026-01-05")  # long overdue
+    home = signed_in("intake").get("/").content.decode()
+    assert 'href="/report/staff/"' in home
+    assert Report.objects.get().number in home  # the panel's overdue feedback clock
+    assert 'href="/report/staff/"' not in signed_in("investigator").get("/").content.decode()
