@@ -38,6 +38,7 @@ from .text import clean_line, clean_text, similarity
 FEEDBACK_WORKING_DAYS = 15  # 实名举报受理情况、办理结果告知: 15 working days (DOMAIN.md §3)
 TRANSFER_WORKING_DAYS = 5  # 上报 / 转下级: 5 working days
 GROUP_SIMILARITY = 0.35  # character-bigram Jaccard at which two reports on one person are grouped
+FACTS_LIMIT = 20000  # characters of "what happened"
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 
 
@@ -71,7 +72,7 @@ def clean_input(data: ReportInput) -> ReportInput:
     """Normalise every field; raise ``InvalidReport`` with a message per bad field."""
     clean = ReportInput(
         concerns_name=clean_line(data.concerns_name, 100),
-        facts=clean_text(data.facts),
+        facts=clean_text(data.facts, FACTS_LIMIT),
         concerns_unit=clean_line(data.concerns_unit),
         concerns_position=clean_line(data.concerns_position),
         concerns_leader=data.concerns_leader,
@@ -84,7 +85,16 @@ def clean_input(data: ReportInput) -> ReportInput:
         reporter_contact=data.reporter_contact,
     )
     errors: dict[str, str] = {}
-    if not clean.concerns_name:
+    # Longer than the form allows: refused with a reason rather than cut without a word.
+    for name, limit in (
+        ("concerns_name", 100),
+        ("facts", FACTS_LIMIT),
+        ("happened_when", 200),
+        ("happened_where", 200),
+    ):
+        if len(getattr(data, name).strip()) > limit:
+            errors[name] = _("at most %(n)d characters") % {"n": limit}
+    if not clean.concerns_name and "concerns_name" not in errors:
         errors["concerns_name"] = _("say whom the report concerns (a name, or a description)")
     if len(clean.facts) < 10:
         errors["facts"] = _("describe what happened (at least 10 characters)")

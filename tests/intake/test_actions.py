@@ -78,6 +78,15 @@ def test_bad_input_is_refused_field_by_field():
     assert "check character" in errors["reporter_id_number"]
 
 
+def test_overlong_fields_are_refused_not_cut():
+    with translation.override("en"), pytest.raises(actions.InvalidReport) as refused:
+        actions.clean_input(actions.ReportInput(concerns_name="刘" * 101, facts="收" * 20001))
+    assert refused.value.errors == {
+        "concerns_name": "at most 100 characters",
+        "facts": "at most 20000 characters",
+    }
+
+
 def test_control_characters_are_removed_and_markup_kept_as_text():
     clean = actions.clean_input(
         actions.ReportInput(
