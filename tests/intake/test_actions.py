@@ -263,3 +263,24 @@ def test_the_purge_command_deletes_what_expired(staff, capsys):
     call_command("intake_purge", "--date", (timezone.localdate() + dt.timedelta(days=400)).isoformat())
     assert report.number in capsys.readouterr().out
     assert not Report.objects.exists()
+
+
+def test_the_lower_body_accepts_a_transferred_report_and_its_clock_stops(staff):
+    from tests.factories import make_user
+
+    district_officer = make_user("intake_district", "intake", DISTRICT)
+    report, _ = submit()
+    actions.transfer(
+        report,
+        staff.intake,
+        version=report.version,
+        to=Division.objects.get(code=DISTRICT),
+        reason="属地办理",
+    )
+    clocks = services.open_clocks(services.reports_for(district_officer))
+    assert any(c.report == report and c.due == report.transfer_due for c in clocks)
+    actions.accept(report, district_officer, version=report.version)
+    assert report.state == State.ACCEPTED and report.transfer_due is None
+    assert not any(
+        c.report == report and "transferred" in c.label for c in services.open_clocks(Report.objects.all())
+    )
