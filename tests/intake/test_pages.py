@@ -46,6 +46,13 @@ def code_of(response) -> str:
     return match.group(1)
 
 
+def file_real_name_report() -> str:
+    """张三 files a real-name report on the public form; returns the receipt code."""
+    reporter = Client()
+    identity = {"reporter_name": "张三", "reporter_id_number": VALID_ID, "reporter_phone": "13800138000"}
+    return code_of(reporter.post("/report/", form_data(reporter, real_name="1", **identity)))
+
+
 def english(client: Client) -> Client:
     """The language a visitor chose with the header's switch (the page ignores Accept-Language)."""
     client.cookies["jiancha_language"] = "en"
@@ -173,19 +180,7 @@ def test_the_officer_registers_a_letter_and_answers_and_the_reporter_sees_only_f
 
 
 def test_investigators_and_others_cannot_open_intake_pages_or_identities(demo_region):
-    report_client = Client()
-    code_of(
-        report_client.post(
-            "/report/",
-            form_data(
-                report_client,
-                real_name="1",
-                reporter_name="张三",
-                reporter_id_number=VALID_ID,
-                reporter_phone="13800138000",
-            ),
-        )
-    )
+    file_real_name_report()
     report = Report.objects.get()
     investigator = signed_in("investigator")
     for url in ("/report/staff/", f"/report/staff/{report.pk}/", f"/report/staff/{report.pk}/identity/"):
@@ -247,17 +242,7 @@ def test_the_wechat_webhook_checks_the_signature_and_replies_with_a_code(client,
 
 
 def test_the_api_gives_intake_staff_figures_and_reports_without_the_reporter(demo_region):
-    reporter = Client()
-    reporter.post(
-        "/report/",
-        form_data(
-            reporter,
-            real_name="1",
-            reporter_name="张三",
-            reporter_id_number=VALID_ID,
-            reporter_phone="13800138000",
-        ),
-    )
+    file_real_name_report()
     officer = signed_in("intake")
     figures = officer.get("/api/intake/kpis").json()
     assert figures["by_channel"]["web"] == 1 and figures["feedback_due"] == 0
@@ -269,17 +254,7 @@ def test_the_api_gives_intake_staff_figures_and_reports_without_the_reporter(dem
 
 
 def test_the_intake_officers_home_links_to_reports_and_lists_feedback_due(demo_region):
-    reporter = Client()
-    reporter.post(
-        "/report/",
-        form_data(
-            reporter,
-            real_name="1",
-            reporter_name="张三",
-            reporter_id_number=VALID_ID,
-            reporter_phone="13800138000",
-        ),
-    )
+    file_real_name_report()
     Report.objects.update(acceptance_due="2026-01-05")  # long overdue
     home = signed_in("intake").get("/").content.decode()
     assert 'href="/report/staff/"' in home
