@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 
+from jiancha.access.models import User
 from jiancha.cases.models import Lead
 from jiancha.intake import actions, keys, receipts, services
 from jiancha.intake.files import AttachmentRefused, check_file
@@ -43,6 +44,12 @@ def submit(data: actions.ReportInput | None = None, **kwargs) -> tuple[Report, s
     kwargs.setdefault("channel", "web")
     kwargs.setdefault("division", Division.objects.get(code=CITY))
     return actions.submit_report(data=data or real_name_input(), **kwargs)
+
+
+def to_district(report: Report, user: User, reason: str) -> None:
+    actions.transfer(
+        report, user, version=report.version, to=Division.objects.get(code=DISTRICT), reason=reason
+    )
 
 
 def test_a_real_name_report_keeps_its_identity_sealed_and_its_code_only_hashed(staff):
@@ -148,16 +155,8 @@ def test_a_stale_form_is_refused(staff):
 def test_transfer_up_and_down_start_a_five_working_day_clock(staff):
     report, _ = submit(division=Division.objects.get(code=CITY))
     with pytest.raises(actions.InvalidReport):
-        actions.transfer(
-            report, staff.intake, version=report.version, to=Division.objects.get(code=DISTRICT), reason=""
-        )
-    actions.transfer(
-        report,
-        staff.intake,
-        version=report.version,
-        to=Division.objects.get(code=DISTRICT),
-        reason="属地管理",
-    )
+        to_district(report, staff.intake, "")
+    to_district(report, staff.intake, "属地管理")
     assert report.state == State.TRANSFERRED_DOWN and report.transfer_due is not None
     assert report.transfer_due > timezone.localdate()
     other, _ = submit(real_name_input(concerns_leader=True))
@@ -270,13 +269,7 @@ def test_the_lower_body_accepts_a_transferred_report_and_its_clock_stops(staff):
 
     district_officer = make_user("intake_district", "intake", DISTRICT)
     report, _ = submit()
-    actions.transfer(
-        report,
-        staff.intake,
-        version=report.version,
-        to=Division.objects.get(code=DISTRICT),
-        reason="属地办理",
-    )
+    to_district(report, staff.intake, "属地办理")
     clocks = services.open_clocks(services.reports_for(district_officer))
     assert any(c.report == report and c.due == report.transfer_due for c in clocks)
     actions.accept(report, district_officer, version=report.version)
