@@ -244,3 +244,21 @@ LOGGING = {
 # --- Jiancha ---------------------------------------------------------------------------------------
 # The supervising body that runs this installation; names the ledger's origin line.
 JIANCHA_ORIGIN = os.environ.get("JIANCHA_ORIGIN", "jiancha.example/demo-province-commission")
+
+# --- report intake (docs/intake.md) -------------------------------------------------------------------
+# Reports not accepted are deleted this many days after the decision (with a ledger event).
+INTAKE_RETENTION_DAYS = int(os.environ.get("JIANCHA_INTAKE_RETENTION_DAYS", "365"))
+# Proof of work on the public form, in leading zero bits of SHA-256 (0 turns it off, as the bench does).
+INTAKE_POW_BITS = int(os.environ.get("JIANCHA_INTAKE_POW_BITS", "18"))
+# scrypt cost of the receipt-code hash (a power of two).
+INTAKE_RECEIPT_SCRYPT_N = int(os.environ.get("JIANCHA_INTAKE_RECEIPT_SCRYPT_N", str(2**12)))
+# Public-form limits per client address (kept only as a daily keyed hash in the cache).
+INTAKE_SUBMIT_PER_HOUR = int(os.environ.get("JIANCHA_INTAKE_SUBMIT_PER_HOUR", "20"))
+INTAKE_LOOKUPS_PER_15_MIN = int(os.environ.get("JIANCHA_INTAKE_LOOKUPS_PER_15_MIN", "10"))
+INTAKE_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("JIANCHA_INTAKE_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+)
+INTAKE_MAX_ATTACHMENTS = 5
+# The WeChat official account's token (公众号服务器配置 Token) and the commission it forwards to.
+INTAKE_WECHAT_TOKEN = os.environ.get("JIANCHA_WECHAT_TOKEN", "")
+INTAKE_WECHAT_DIVISION = os.environ.get("JIANCHA_WECHAT_DIVISION", "")

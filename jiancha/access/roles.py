@@ -118,6 +118,7 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         _("Register reports"),
         _("Letters, visits, calls, web and WeChat: the five channels."),
         "register_report",
+        "intake:staff_list",
     ),
     HomeEntry(
         _("Reporter identities"),
@@ -125,6 +126,7 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
             "See a real-name reporter's identity after giving a reason; every viewing is written to the ledger."
         ),
         "view_reporter_identity",
+        "intake:staff_list",
     ),
     HomeEntry(
         _("Lead registry"),

@@ -6,3 +6,10 @@ class IntakeConfig(AppConfig):
     name = "jiancha.intake"
     label = "intake"
     verbose_name = _("Report intake")
+
+    def ready(self) -> None:
+        from jiancha.access.panels import register_panel
+
+        from .services import home_panel
+
+        register_panel(home_panel)

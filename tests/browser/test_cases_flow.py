@@ -1,7 +1,8 @@
 """A lead from a web report to a final transfer, taken by the right people through the real pages.
 
-The intake app does not exist yet, so the lead is registered through ``services.create_lead`` as a
-web report would be; everything after that is done by clicking, each step by the role that owns it.
+The lead starts as a real-name report filed on the public form from a phone and accepted by an intake
+officer; everything after that is done by clicking, each step by the role that owns it, and the
+reporter's identity never reaches anyone on the case.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ from typing import Any
 
 import pytest
 
-from jiancha.access.models import User
-from jiancha.cases.actions import PersonInput
-from jiancha.cases.models import Case, Deadline, TimelineEntry
-from jiancha.cases.services import create_lead
+from jiancha.cases.models import Case, Deadline, Lead, TimelineEntry
+from jiancha.identifiers import resident_id_check_char
+from jiancha.intake.models import Report
 from jiancha.ledger.models import Event
-from jiancha.orgs.models import Division
 
 from ..factories import DEMO_PASSWORD
+from .intake_steps import accept_report, file_report, intake_settings, phone_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+__all__ = ["intake_settings"]
+
+REPORTER_ID = "33120219800101002" + resident_id_check_char("33120219800101002")
 
 
 class People:
@@ -64,17 +67,27 @@ def approve_next(page, base_url: str, expect: str) -> None:
     assert "已批准" in page.locator(".messages").inner_text()
 
 
-def test_lead_to_final_transfer(people, live_server, demo_region, artifacts):
+@pytest.mark.usefixtures("intake_settings")
+def test_lead_to_final_transfer(people, browser, live_server, demo_region, artifacts):
     base = live_server.url
-    lead = create_lead(
-        division=Division.objects.get(code="331202000000"),
-        source="report",
-        source_ref="WEB-2026-1127-001",
-        summary="群众网络举报：清河区住建局副局长刘某某在老旧小区改造工程招标中收受投标人财物",
-        persons=[PersonInput("刘某某", position="清河区住建局副局长", family_names="刘大, 王芳")],
-        created_by=User.objects.get(username="intake"),
-        priority=True,
+    # A member of the public reports on the web form from a phone, by real name.
+    phone = phone_page(browser)
+    file_report(
+        phone,
+        base,
+        {
+            "concerns-name": "刘某某",
+            "concerns-unit": "清河区住建局",
+            "concerns-position": "副局长",
+            "facts": "清河区住建局副局长刘某某在老旧小区改造工程招标中收受投标人财物",
+        },
+        {"name": "张举报", "id_number": REPORTER_ID, "phone": "13900139000"},
     )
+    # The intake officer accepts it into a lead for the district, in the green channel.
+    report = Report.objects.get()
+    accept_report(people("intake"), base, report.number, "331202000000", priority=True)
+    lead = Lead.objects.get(source_ref=report.number)
+    assert lead.source == "report" and lead.priority and lead.division.code == "331202000000"
 
     # Case supervision proposes the disposal: preliminary verification (初步核实).
     manager = people("lead_manager")
@@ -113,6 +126,7 @@ def test_lead_to_final_transfer(people, live_server, demo_region, artifacts):
     investigator = people("investigator")
     investigator.goto(f"{base}/cases/mine/")
     investigator.click(f"text={case.number}")
+    assert "张举报" not in investigator.content() and REPORTER_ID not in investigator.content()
     investigator.click("[data-testid=step-start_investigation]")
     assert investigator.locator("[data-testid=case-state]").inner_text() == "审查调查"
     investigator.select_option("[data-testid=measure-form] select[name=kind]", "talk")

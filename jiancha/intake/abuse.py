@@ -1,0 +1,98 @@
+"""Anti-abuse on the public pages without tracking reporters (防刷).
+
+- **Proof of work** (工作量证明): the form carries a signed challenge; the browser finds a nonce such
+  that SHA-256(challenge ":" nonce) starts with ``INTAKE_POW_BITS`` zero bits (static/intake/pow.js),
+  which costs a phone a second or two and a spammer the same for every report. No third-party service.
+  A challenge is used once and expires after an hour. ``INTAKE_POW_BITS = 0`` turns it off (the bench).
+- **Rate limits**: counters in the cache keyed by a keyed hash of the client address that changes every
+  day, kept only for the window; no address is written to the database or the logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+CHALLENGE_SECONDS = 3600
+
+
+def pow_bits() -> int:
+    return int(getattr(settings, "INTAKE_POW_BITS", 18))
+
+
+def _sign(payload: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), b"intake-pow:" + payload.encode(), "sha256").hexdigest()[
+        :32
+    ]
+
+
+def new_challenge(now: float | None = None) -> str:
+    """``<time>.<random>.<bits>.<signature>``: the server keeps no state until it is answered."""
+    payload = f"{int(now or time.time())}.{secrets.token_hex(8)}.{pow_bits()}"
+    return f"{payload}.{_sign(payload)}"
+
+
+def leading_zero_bits(digest: bytes) -> int:
+    bits = 0
+    for byte in digest:
+        if byte == 0:
+            bits += 8
+            continue
+        return bits + 8 - byte.bit_length()
+    return bits
+
+
+def check_work(challenge: str, nonce: str, now: float | None = None) -> bool:
+    """True when the challenge is ours, fresh, unused and the nonce does the work it asks."""
+    if pow_bits() == 0:
+        return True
+    try:
+        stamp, _random, bits, signature = challenge.split(".")
+        issued, needed = int(stamp), int(bits)
+    except ValueError:
+        return False
+    payload = challenge.rsplit(".", 1)[0]
+    if not hmac.compare_digest(signature, _sign(payload)) or needed < pow_bits():
+        return False
+    if not 0 <= (now or time.time()) - issued <= CHALLENGE_SECONDS or len(nonce) > 32:
+        return False
+    digest = hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()
+    if leading_zero_bits(digest) < needed:
+        return False
+    # Used once: cache.add is atomic and fails when the key is there already.
+    return cache.add(f"intake:pow:{signature}", 1, CHALLENGE_SECONDS)
+
+
+def _client(request: HttpRequest) -> str:
+    day = time.strftime("%Y%m%d", time.gmtime())
+    address = request.META.get("REMOTE_ADDR", "")
+    return hmac.new(settings.SECRET_KEY.encode(), f"{day}:{address}".encode(), "sha256").hexdigest()[:24]
+
+
+def limit_reached(request: HttpRequest, action: str, limit: int, seconds: int) -> bool:
+    """Count one more ``action`` from this client in the window; True when it goes over ``limit``."""
+    if limit <= 0:
+        return False
+    key = f"intake:rate:{action}:{_client(request)}:{int(time.time()) // seconds}"
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, seconds)
+        count = 1
+    return count > limit
+
+
+def submit_limited(request: HttpRequest) -> bool:
+    return limit_reached(request, "submit", int(getattr(settings, "INTAKE_SUBMIT_PER_HOUR", 20)), 3600)
+
+
+def lookup_limited(request: HttpRequest) -> bool:
+    """Receipt-code attempts: a handful per quarter hour from one client."""
+    return limit_reached(request, "lookup", int(getattr(settings, "INTAKE_LOOKUPS_PER_15_MIN", 10)), 900)

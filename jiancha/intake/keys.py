@@ -1,0 +1,98 @@
+"""The intake office's key pair (受理机关密钥) and the secrets that stay out of the database.
+
+Reporter identities and original attachments are sealed (NaCl SealedBox: X25519 + XSalsa20-Poly1305)
+to the office's public key. The private key lives in a file, mode 0600, under
+``$JIANCHA_DATA_DIR/intake/office.key`` or wherever ``JIANCHA_INTAKE_KEY`` points; it is created on
+first use. A web server that only receives reports needs only the public key
+(``JIANCHA_INTAKE_PUBLIC_KEY``), so a deployment can keep the private key on the intake office's
+machines alone (docs/intake.md).
+
+The receipt pepper (``receipt.pepper``) is mixed into every receipt hash: a copy of the database
+alone does not allow guessing receipt codes offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from jiancha.ledger.keys import write_secret_file
+
+
+class KeyUnavailable(RuntimeError):
+    """The private key is not on this machine (a receive-only server)."""
+
+
+def intake_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "intake"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def private_key_path() -> Path:
+    return Path(os.environ.get("JIANCHA_INTAKE_KEY") or intake_dir() / "office.key")
+
+
+def _read_or_create(path: Path, make: bytes) -> bytes:
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            write_secret_file(path, make)
+    return path.read_bytes()
+
+
+@cache
+def _private_key() -> PrivateKey | None:
+    if os.environ.get("JIANCHA_INTAKE_PUBLIC_KEY"):
+        return None  # a receive-only server: it seals, it cannot open
+    raw = _read_or_create(private_key_path(), base64.b64encode(bytes(PrivateKey.generate())) + b"\n")
+    return PrivateKey(base64.b64decode(raw.strip()))
+
+
+@cache
+def public_key() -> PublicKey:
+    configured = os.environ.get("JIANCHA_INTAKE_PUBLIC_KEY")
+    if configured:
+        return PublicKey(base64.b64decode(configured))
+    key = _private_key()
+    assert key is not None
+    return key.public_key
+
+
+@cache
+def receipt_pepper() -> bytes:
+    return _read_or_create(intake_dir() / "receipt.pepper", secrets.token_bytes(32))
+
+
+def seal(data: bytes) -> bytes:
+    return SealedBox(public_key()).encrypt(data)
+
+
+def unseal(data: bytes) -> bytes:
+    key = _private_key()
+    if key is None:
+        raise KeyUnavailable("the intake office's private key is not on this server")
+    return SealedBox(key).decrypt(bytes(data))
+
+
+def seal_json(value: dict[str, Any]) -> bytes:
+    return seal(json.dumps(value, ensure_ascii=False).encode())
+
+
+def unseal_json(data: bytes) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(unseal(data))
+    return value
+
+
+def forget_cached_keys() -> None:
+    """For tests that change JIANCHA_DATA_DIR or the key settings."""
+    for function in (_private_key, public_key, receipt_pepper):
+        function.cache_clear()

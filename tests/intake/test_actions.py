@@ -1,0 +1,279 @@
+"""Report intake's domain rules, without HTTP: receipts, sealing, files, decisions, clocks, KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone, translation
+
+from jiancha.access.models import User
+from jiancha.cases.models import Lead
+from jiancha.intake import actions, keys, receipts, services
+from jiancha.intake.files import AttachmentRefused, check_file
+from jiancha.intake.models import Message, Report, State
+from jiancha.ledger.models import Event
+from jiancha.orgs.models import Division
+
+from .conftest import CITY, DISTRICT, VALID_ID, jpeg_with_gps
+
+pytestmark = pytest.mark.django_db
+
+FACTS = "清河区住建局副局长刘某某在老旧小区改造工程招标中收受投标人财物，金额约二十万元"
+
+
+def real_name_input(**overrides: Any) -> actions.ReportInput:
+    values: dict[str, Any] = {
+        "concerns_name": "刘某某",
+        "concerns_unit": "清河区住建局",
+        "concerns_position": "副局长",
+        "facts": FACTS,
+        "happened_when": "2026年3月",
+        "real_name": True,
+        "reporter_name": "张三",
+        "reporter_id_number": VALID_ID,
+        "reporter_phone": "13800138000",
+    }
+    values.update(overrides)
+    return actions.ReportInput(**values)
+
+
+def submit(data: actions.ReportInput | None = None, **kwargs) -> tuple[Report, str]:
+    kwargs.setdefault("channel", "web")
+    kwargs.setdefault("division", Division.objects.get(code=CITY))
+    return actions.submit_report(data=data or real_name_input(), **kwargs)
+
+
+def to_district(report: Report, user: User, reason: str) -> None:
+    actions.transfer(
+        report, user, version=report.version, to=Division.objects.get(code=DISTRICT), reason=reason
+    )
+
+
+def test_a_real_name_report_keeps_its_identity_sealed_and_its_code_only_hashed(staff):
+    report, code = submit()
+    assert len(code) == 20 and code.isdigit()
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.receipt_hash == receipts.receipt_hash(code) and code not in stored.receipt_hash
+    sealed = bytes(stored.identity_sealed)
+    for secret in ("张三".encode(), VALID_ID.encode(), b"13800138000"):
+        assert secret not in sealed
+    assert keys.unseal_json(sealed) == {"name": "张三", "id_number": VALID_ID, "phone": "13800138000"}
+    assert actions.find_by_receipt(receipts.grouped(code)) == stored
+    assert actions.find_by_receipt("1" * 20) is None and actions.find_by_receipt("abc") is None
+    # 15 working days from receipt, counted on the working-day calendar
+    assert stored.acceptance_due is not None and stored.acceptance_due > timezone.localdate()
+    assert Event.objects.filter(kind="intake.report_received", object_id=report.number).exists()
+
+
+def test_an_anonymous_report_has_no_identity_and_no_feedback_clock(staff):
+    report, _ = submit(actions.ReportInput(concerns_name="刘某某", facts=FACTS))
+    assert bytes(report.identity_sealed) == b"" and report.acceptance_due is None
+
+
+def test_bad_input_is_refused_field_by_field():
+    with translation.override("en"), pytest.raises(actions.InvalidReport) as refused:
+        actions.clean_input(
+            real_name_input(
+                concerns_name=" ", facts="短", reporter_id_number="331202198001010021", reporter_phone="x"
+            )
+        )
+    errors = refused.value.errors
+    assert set(errors) == {"concerns_name", "facts", "reporter_id_number", "reporter_phone"}
+    assert "check character" in errors["reporter_id_number"]
+
+
+def test_overlong_fields_are_refused_not_cut():
+    with translation.override("en"), pytest.raises(actions.InvalidReport) as refused:
+        actions.clean_input(actions.ReportInput(concerns_name="刘" * 101, facts="收" * 20001))
+    assert refused.value.errors == {
+        "concerns_name": "at most 100 characters",
+        "facts": "at most 20000 characters",
+    }
+
+
+def test_control_characters_are_removed_and_markup_kept_as_text():
+    clean = actions.clean_input(
+        actions.ReportInput(
+            concerns_name="刘\u202e某某\x00", facts="<script>alert(1)</script> 收受财物十万元"
+        )
+    )
+    assert clean.concerns_name == "刘某某"
+    assert clean.facts.startswith("<script>")  # escaped where shown (test_pages)
+
+
+def test_a_disguised_executable_and_an_oversized_file_are_refused(settings):
+    with translation.override("en"):
+        with pytest.raises(AttachmentRefused, match="not a file type we accept"):
+            check_file("photo.jpg", b"MZ\x90\x00" + b"\x00" * 200)
+        with pytest.raises(AttachmentRefused, match="does not contain what its name says"):
+            check_file("scan.pdf", jpeg_with_gps())
+        settings.INTAKE_MAX_ATTACHMENT_BYTES = 1000
+        with pytest.raises(AttachmentRefused, match="the limit is"):
+            check_file("big.txt", b"a" * 1001)
+
+
+def test_image_metadata_is_stripped_and_the_original_kept_only_sealed(staff):
+    original = jpeg_with_gps()
+    checked = check_file("现场.jpg", original)
+    assert b"SecretPhone" not in checked.cleaned and b"Exif" not in checked.cleaned
+    report, _ = submit(files=[checked])
+    attachment = report.attachments.get()
+    assert b"SecretPhone" not in bytes(attachment.original_sealed)
+    with pytest.raises(actions.InvalidReport):
+        actions.original_attachment(attachment, staff.intake, "")
+    assert actions.original_attachment(attachment, staff.intake, "核实照片拍摄地点") == original
+    assert Event.objects.filter(kind="intake.original_viewed").count() == 1
+
+
+def test_accepting_makes_a_lead_without_the_reporter(staff):
+    report, _ = submit()
+    lead_id = actions.accept(
+        report, staff.intake, version=report.version, division=Division.objects.get(code=DISTRICT)
+    )
+    lead = Lead.objects.get(pk=lead_id)
+    assert lead.source == "report" and lead.source_ref == report.number and lead.division.code == DISTRICT
+    assert "张三" not in lead.summary and VALID_ID not in lead.summary and "13800138000" not in lead.summary
+    assert [p.name for p in lead.persons.all()] == ["刘某某"]
+    report.refresh_from_db()
+    assert report.state == State.ACCEPTED and report.lead_number == lead.number
+    with pytest.raises(actions.ActionRefused):
+        actions.accept(report, staff.intake, version=report.version)
+
+
+def test_a_stale_form_is_refused(staff):
+    report, _ = submit()
+    actions.not_accept(report, staff.intake, version=report.version, reason="不属于受理范围")
+    stale = Report.objects.get(pk=report.pk)
+    stale.state = State.REGISTERED
+    with pytest.raises(actions.StaleVersion):
+        actions.accept(stale, staff.intake, version=1)
+
+
+def test_transfer_up_and_down_start_a_five_working_day_clock(staff):
+    report, _ = submit(division=Division.objects.get(code=CITY))
+    with pytest.raises(actions.InvalidReport):
+        to_district(report, staff.intake, "")
+    to_district(report, staff.intake, "属地管理")
+    assert report.state == State.TRANSFERRED_DOWN and report.transfer_due is not None
+    assert report.transfer_due > timezone.localdate()
+    other, _ = submit(real_name_input(concerns_leader=True))
+    actions.transfer(
+        other,
+        staff.intake,
+        version=other.version,
+        to=Division.objects.get(code="330000000000"),
+        reason="反映本级领导",
+    )
+    assert other.state == State.TRANSFERRED_UP
+    # Now above the officer's scope: no longer theirs to see.
+    assert not services.reports_for(staff.intake).filter(pk=other.pk).exists()
+
+
+def test_only_intake_staff_decide_and_only_with_a_reason_see_the_reporter(staff):
+    report, _ = submit()
+    with pytest.raises(PermissionDenied):
+        actions.accept(report, staff.investigator, version=report.version)
+    with pytest.raises(PermissionDenied):
+        actions.reveal_identity(report, staff.investigator, "需要")
+    with pytest.raises(actions.InvalidReport):
+        actions.reveal_identity(report, staff.intake, " ")
+    assert actions.reveal_identity(report, staff.intake, "核实举报人身份以便答复")["name"] == "张三"
+    assert Event.objects.filter(kind="intake.identity_viewed", object_id=report.number).count() == 1
+    assert not services.reports_for(staff.investigator).exists()
+
+
+def test_feedback_clocks_and_the_kpis(staff):
+    today = timezone.localdate()
+    on_time, _ = submit()
+    late, _ = submit()
+    missing, _ = submit(received_at=timezone.now() - dt.timedelta(days=40))
+    anonymous, _ = submit(actions.ReportInput(concerns_name="王某", facts=FACTS))
+    for report in (on_time, late):
+        actions.accept(report, staff.intake, version=report.version)
+    with pytest.raises(actions.ActionRefused):
+        actions.write_to_reporter(missing, staff.intake, Message.Kind.ACCEPTANCE, "已受理")
+    actions.write_to_reporter(on_time, staff.intake, Message.Kind.ACCEPTANCE, "您的举报已受理")
+    Report.objects.filter(pk=late.pk).update(acceptance_due=today - dt.timedelta(days=3))
+    late.refresh_from_db()
+    actions.write_to_reporter(late, staff.intake, Message.Kind.ACCEPTANCE, "您的举报已受理")
+    kpi = services.feedback_kpi(today=today)
+    assert (kpi.due, kpi.on_time, kpi.late, kpi.missing) == (3, 1, 1, 1)
+    assert kpi.rate == pytest.approx(1 / 3)
+    assert services.counts_by_channel() == {"letter": 0, "visit": 0, "web": 4, "phone": 0, "wechat": 0}
+    panel = services.home_panel(staff.intake)
+    assert panel is not None and any(missing.number in item.text and item.overdue for item in panel.items)
+    assert services.home_panel(staff.investigator) is None
+    assert anonymous.acceptance_due is None
+
+    # The result: concluded, told, rated.
+    with pytest.raises(actions.ActionRefused):
+        actions.rate(on_time, "satisfied")
+    actions.conclude(on_time, staff.intake, version=on_time.version)
+    assert on_time.result_due is not None
+    actions.write_to_reporter(
+        on_time, staff.intake, Message.Kind.RESULT, "经核查，反映问题部分属实，已给予处分"
+    )
+    actions.rate(on_time, "satisfied")
+    assert services.satisfaction_kpi().rate == 1.0
+    assert services.feedback_kpi(today=today).due == 4
+
+
+def test_similar_reports_on_the_same_person_are_grouped_and_merged(staff):
+    first, _ = submit()
+    second, _ = submit(
+        real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物约二十万元")
+    )
+    unrelated, _ = submit(real_name_input(facts="刘某某经常在工作日打麻将，作风散漫，群众意见很大"))
+    other_person, _ = submit(real_name_input(concerns_name="王某某"))
+    found = actions.related_reports(second, Report.objects.all())
+    assert [r for r, _score in found] == [first]
+    actions.merge(second, first, staff.intake, version=second.version)
+    assert second.state == State.MERGED and second.group == first
+    assert unrelated.pk and other_person.pk
+
+
+def test_reports_not_accepted_expire_and_their_deletion_is_in_the_ledger(staff, settings):
+    settings.INTAKE_RETENTION_DAYS = 30
+    report, _ = submit(files=[check_file("a.txt", "证据".encode())])
+    kept, _ = submit()
+    actions.not_accept(report, staff.intake, version=report.version, reason="反映内容不具体")
+    assert report.expires_on == timezone.localdate() + dt.timedelta(days=30)
+    assert actions.purge_expired(timezone.localdate() + dt.timedelta(days=29)) == []
+    assert actions.purge_expired(timezone.localdate() + dt.timedelta(days=30)) == [report.number]
+    assert not Report.objects.filter(pk=report.pk).exists() and Report.objects.filter(pk=kept.pk).exists()
+    assert Event.objects.filter(kind="intake.report_deleted", object_id=report.number).exists()
+
+
+def test_staff_channels_need_the_receiving_officer(staff):
+    with pytest.raises(actions.ActionRefused):
+        submit(channel="letter")
+    report, _ = submit(channel="phone", received_by=staff.intake, channel_ref="12388-0001")
+    assert report.received_by == staff.intake and report.channel == "phone"
+
+
+def test_the_purge_command_deletes_what_expired(staff, capsys):
+    from django.core.management import call_command
+
+    report, _ = submit()
+    actions.not_accept(report, staff.intake, version=report.version, reason="重复举报")
+    call_command("intake_purge", "--date", (timezone.localdate() + dt.timedelta(days=400)).isoformat())
+    assert report.number in capsys.readouterr().out
+    assert not Report.objects.exists()
+
+
+def test_the_lower_body_accepts_a_transferred_report_and_its_clock_stops(staff):
+    from tests.factories import make_user
+
+    district_officer = make_user("intake_district", "intake", DISTRICT)
+    report, _ = submit()
+    to_district(report, staff.intake, "属地办理")
+    clocks = services.open_clocks(services.reports_for(district_officer))
+    assert any(c.report == report and c.due == report.transfer_due for c in clocks)
+    actions.accept(report, district_officer, version=report.version)
+    assert report.state == State.ACCEPTED and report.transfer_due is None
+    assert not any(
+        c.report == report and "transferred" in c.label for c in services.open_clocks(Report.objects.all())
+    )
