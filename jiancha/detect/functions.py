@@ -1,0 +1,3 @@
+"""Indicators written in Python, for work SQL does badly (graphs, sequences); registered by name."""
+
+from __future__ import annotations
