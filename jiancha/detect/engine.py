@@ -117,3 +117,95 @@ def cardinal_results(findings: list[Finding]) -> dict[str, dict[str, dict[str, f
     for finding in findings:
         out.setdefault(finding.group, {}).setdefault(finding.identifier, {})[finding.code] = finding.value
     return out
+
+
+EVIDENCE_PER_FINDING = 40
+
+
+@dataclass
+class Context:
+    """What the staged tables say about one finding: its rows (with provenance) and the parties."""
+
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    buyers: list[tuple[str, str]] = field(default_factory=list)  # (id, name), most processes first
+    suppliers: list[tuple[str, str]] = field(default_factory=list)  # winners of the processes
+
+
+def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> list[Context]:
+    """Evidence rows and parties for each finding, in one pass of set work in DuckDB."""
+    out = [Context() for _ in findings]
+    if not findings:
+        return out
+    pairs = pa.table(
+        {
+            "fid": pa.array([i for i, f in enumerate(findings) for _ in f.ocids], pa.int64()),
+            "ocid": pa.array([o for f in findings for o in f.ocids], pa.string()),
+        }
+    )
+    connection.register("_finding", pairs)
+    try:
+        rows = connection.execute(
+            f"""
+            WITH rows AS (
+                SELECT f.fid, 'Tender' AS kind, p.ocid, p.line AS line, -1 AS position,
+                    to_json({{buyer: p.buyer_name, buyer_id: p.buyer_id, method: p.procurement_method_details,
+                              start: p.period_start, "end": p.period_end, tenderers: p.number_of_tenderers,
+                              value: p.value_amount}}) AS fields,
+                    p._feed, p._batch, p._file, p._row
+                FROM _finding AS f JOIN process AS p ON p.ocid = f.ocid
+                UNION ALL
+                SELECT f.fid, 'Bid', b.ocid, b.line, b.position,
+                    to_json({{tenderers: b.tenderer_ids, names: b.tenderer_names, status: b.status,
+                              amount: b.amount, currency: b.currency, date: b.date}}),
+                    b._feed, b._batch, b._file, b._row
+                FROM _finding AS f JOIN bids AS b ON b.ocid = f.ocid
+                UNION ALL
+                SELECT f.fid, 'Award', a.ocid, a.line, 1000000 + a.position,
+                    to_json({{suppliers: a.supplier_ids, names: a.supplier_names, status: a.status,
+                              amount: a.amount, date: a.date}}),
+                    a._feed, a._batch, a._file, a._row
+                FROM _finding AS f JOIN awards AS a ON a.ocid = f.ocid
+            )
+            SELECT fid, kind, ocid, fields, _feed, _batch, _file, _row
+            FROM rows
+            QUALIFY row_number() OVER (PARTITION BY fid ORDER BY ocid, line, position) <= {EVIDENCE_PER_FINDING}
+            ORDER BY fid, ocid, line, position
+            """
+        ).fetchall()
+        parties = connection.execute(
+            """
+            SELECT f.fid, 'buyer' AS role, p.buyer_id AS id, any_value(p.buyer_name) AS name, count(*) AS n
+            FROM _finding AS f JOIN process AS p ON p.ocid = f.ocid
+            WHERE p.buyer_id IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT f.fid, 'supplier', a.supplier_ids[s.i], any_value(a.supplier_names[s.i]), count(*)
+            FROM _finding AS f JOIN awards AS a ON a.ocid = f.ocid AND a.status = 'active',
+                unnest(range(1, len(a.supplier_ids) + 1)) AS s(i)
+            GROUP BY ALL
+            ORDER BY fid, role, n DESC, id
+            """
+        ).fetchall()
+    finally:
+        connection.unregister("_finding")
+    import json
+
+    for fid, kind, ocid, fields, feed, batch, file, row in rows:
+        out[fid].evidence.append(
+            {"table": kind, "ocid": ocid, "fields": json.loads(fields),
+             "provenance": {"feed": feed, "batch": batch, "file": file, "row": row}}
+        )  # fmt: skip
+    for fid, role, party, name, _count in parties:
+        (out[fid].buyers if role == "buyer" else out[fid].suppliers).append((party, name or ""))
+    return out
+
+
+def batches_read(connection: duckdb.DuckDBPyConnection) -> list[int]:
+    """The pool batches whose rows the staged tables hold (provenance of a run)."""
+    result = connection.execute(
+        """
+        SELECT DISTINCT _batch FROM (
+            SELECT _batch FROM src_process UNION ALL SELECT _batch FROM src_bid UNION ALL SELECT _batch FROM src_award
+        ) WHERE _batch IS NOT NULL ORDER BY 1
+        """
+    ).fetchall()
+    return [int(b) for (b,) in result]

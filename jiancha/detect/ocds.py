@@ -141,9 +141,9 @@ def _timestamp(value: object) -> datetime | None:
 def _ids(parties: list[Any] | None) -> tuple[list[str], int | None, list[str]]:
     if parties is None:
         return [], None, []
-    ids = [p["id"] for p in parties if isinstance(p, dict) and isinstance(p.get("id"), str)]
-    names = [p["name"] for p in parties if isinstance(p, dict) and isinstance(p.get("name"), str)]
-    return ids, len(parties), names
+    # Names line up with ids (a party without a string id is not counted by any indicator).
+    named = [p for p in parties if isinstance(p, dict) and isinstance(p.get("id"), str)]
+    return [p["id"] for p in named], len(parties), [_text(p.get("name")) or "" for p in named]
 
 
 def flatten(releases: Iterable[tuple[int, object]], file_name: str = "") -> Flattened:

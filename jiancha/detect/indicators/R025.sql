@@ -2,7 +2,7 @@ WITH tenders AS (
     -- each tenderer once per process, with whether it won there
     SELECT DISTINCT b.tenderer_ids[1] AS id, s.ocid, s.line, (b.tenderer_ids[1] = s.supplier_id) AS won
     FROM sole_award AS s
-    JOIN bid AS b ON b.line = s.line
+    JOIN bids AS b ON b.line = s.line
     WHERE b.status = 'valid' AND b.tenderer_count = 1 AND len(b.tenderer_ids) = 1
 ),
 per_tenderer AS (

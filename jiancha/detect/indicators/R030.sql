@@ -1,9 +1,9 @@
 WITH winners AS (
-    SELECT DISTINCT a.line, s.id FROM award AS a, unnest(a.supplier_ids) AS s(id) WHERE a.status = 'active'
+    SELECT DISTINCT a.line, s.id FROM awards AS a, unnest(a.supplier_ids) AS s(id) WHERE a.status = 'active'
 ),
 late AS (
     SELECT DISTINCT b.line, b.ocid, t.id
-    FROM bid AS b
+    FROM bids AS b
     JOIN process AS p ON p.line = b.line, unnest(b.tenderer_ids) AS t(id)
     WHERE b.status = 'valid' AND b.date > p.period_end
 ),

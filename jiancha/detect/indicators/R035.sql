@@ -1,6 +1,6 @@
 WITH suppliers AS (
     SELECT a.line, list_sort(list_distinct(flatten(list(a.supplier_ids)))) AS ids
-    FROM award AS a JOIN final_awards AS f ON f.line = a.line
+    FROM awards AS a JOIN final_awards AS f ON f.line = a.line
     WHERE a.status = 'active' GROUP BY a.line
 ),
 tenderers AS (
@@ -9,7 +9,7 @@ tenderers AS (
         b.ocid,
         list_sort(list_distinct(flatten(list(b.tenderer_ids) FILTER (WHERE b.status = 'valid')))) AS valid,
         list_distinct(flatten(list(b.tenderer_ids) FILTER (WHERE b.status = 'disqualified'))) AS disqualified
-    FROM bid AS b JOIN final_awards AS f ON f.line = b.line
+    FROM bids AS b JOIN final_awards AS f ON f.line = b.line
     WHERE b.tenderer_count IS NOT NULL
     GROUP BY b.line, b.ocid
 ),

@@ -2,7 +2,7 @@ WITH submitted AS (
     SELECT b.*
     FROM submitted_bid AS b
     JOIN process AS p ON p.line = b.line
-    WHERE p.price_comparison AND EXISTS (SELECT 1 FROM award AS a WHERE a.line = b.line AND a.status = 'active')
+    WHERE p.price_comparison AND EXISTS (SELECT 1 FROM awards AS a WHERE a.line = b.line AND a.status = 'active')
 ),
 lowest AS (
     -- a process with a submitted bid of unknown amount cannot say which bid was lowest

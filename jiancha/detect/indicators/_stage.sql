@@ -31,21 +31,21 @@ WHERE ocid IS NOT NULL
     AND tender_status IS DISTINCT FROM 'cancelled'
     AND NOT coalesce(list_contains($excluded_procurement_method_details, procurement_method_details), false)
 ;
-CREATE OR REPLACE TABLE bid AS SELECT * FROM src_bid WHERE line IN (SELECT line FROM process)
+CREATE OR REPLACE TABLE bids AS SELECT * FROM src_bid WHERE line IN (SELECT line FROM process)
 ;
-CREATE OR REPLACE TABLE award AS SELECT * FROM src_award WHERE line IN (SELECT line FROM process)
+CREATE OR REPLACE TABLE awards AS SELECT * FROM src_award WHERE line IN (SELECT line FROM process)
 ;
-CREATE OR REPLACE TABLE award_item AS SELECT * FROM src_award_item WHERE line IN (SELECT line FROM process)
+CREATE OR REPLACE TABLE award_items AS SELECT * FROM src_award_item WHERE line IN (SELECT line FROM process)
 ;
 -- Submitted bids: pending, valid or disqualified (not invited, not withdrawn).
 CREATE OR REPLACE VIEW submitted_bid AS
-SELECT * FROM bid WHERE status IS NOT NULL AND status NOT IN ('invited', 'withdrawn')
+SELECT * FROM bids WHERE status IS NOT NULL AND status NOT IN ('invited', 'withdrawn')
 ;
 -- The main currency: the one set, or else the first observed (by line and position).
 CREATE OR REPLACE TABLE main_currency AS
 SELECT coalesce(
     $currency,
-    (SELECT first(currency ORDER BY line, position) FROM bid WHERE currency IS NOT NULL AND amount IS NOT NULL)
+    (SELECT first(currency ORDER BY line, position) FROM bids WHERE currency IS NOT NULL AND amount IS NOT NULL)
 ) AS currency
 ;
 -- Processes whose awards are all final (active, cancelled or unsuccessful), so results are stable.
@@ -54,7 +54,7 @@ SELECT p.line, p.ocid, p.price_comparison
 FROM process AS p
 WHERE p.has_awards AND p.has_bids
     AND NOT EXISTS (
-        SELECT 1 FROM award AS a
+        SELECT 1 FROM awards AS a
         WHERE a.line = p.line AND a.status IS NOT NULL AND a.status NOT IN ('active', 'cancelled', 'unsuccessful')
     )
 ;
@@ -62,14 +62,14 @@ WHERE p.has_awards AND p.has_bids
 CREATE OR REPLACE VIEW sole_award AS
 SELECT f.line, f.ocid, f.price_comparison, any_value(a.supplier_ids[1]) AS supplier_id
 FROM final_awards AS f
-JOIN award AS a ON a.line = f.line AND a.status = 'active'
+JOIN awards AS a ON a.line = f.line AND a.status = 'active'
 GROUP BY f.line, f.ocid, f.price_comparison
 HAVING count(*) = 1 AND bool_and(a.supplier_count = 1 AND len(a.supplier_ids) = 1)
 ;
 -- Valid bids by one tenderer with an amount in the main currency.
 CREATE OR REPLACE VIEW valid_priced_bid AS
 SELECT b.*, b.tenderer_ids[1] AS tenderer_id
-FROM bid AS b
+FROM bids AS b
 WHERE b.status = 'valid' AND b.amount IS NOT NULL AND b.tenderer_count = 1 AND len(b.tenderer_ids) = 1
     AND b.currency = (SELECT currency FROM main_currency)
 ;
