@@ -209,3 +209,7 @@ def batches_read(connection: duckdb.DuckDBPyConnection) -> list[int]:
         """
     ).fetchall()
     return [int(b) for (b,) in result]
+
+
+def ocds_schemas() -> dict[str, pa.Schema]:
+    return {"process": ocds.PROCESS, "bid": ocds.BID, "award": ocds.AWARD, "award_item": ocds.AWARD_ITEM}
