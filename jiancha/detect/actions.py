@@ -126,7 +126,7 @@ def _entities(finding: engine.Finding, context: engine.Context) -> list[EntityRe
         refs += [entity_ref(key, name, "buyer") for key, name in context.buyers[:1]]
         refs += [entity_ref(key, name, "supplier") for key, name in context.suppliers]
         return refs
-    names = dict(context.buyers + context.suppliers)
+    names = dict(context.tenderers + context.buyers + context.suppliers)
     role = "tenderer" if finding.group == "Tenderer" else "buyer"
     return [entity_ref(finding.identifier, names.get(finding.identifier, ""), role)]
 

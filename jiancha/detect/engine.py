@@ -129,6 +129,7 @@ class Context:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     buyers: list[tuple[str, str]] = field(default_factory=list)  # (id, name), most processes first
     suppliers: list[tuple[str, str]] = field(default_factory=list)  # winners of the processes
+    tenderers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> list[Context]:
@@ -182,6 +183,11 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
             FROM _finding AS f JOIN awards AS a ON a.ocid = f.ocid AND a.status = 'active',
                 unnest(range(1, len(a.supplier_ids) + 1)) AS s(i)
             GROUP BY ALL
+            UNION ALL
+            SELECT f.fid, 'tenderer', b.tenderer_ids[t.i], any_value(b.tenderer_names[t.i]), count(*)
+            FROM _finding AS f JOIN bids AS b ON b.ocid = f.ocid,
+                unnest(range(1, len(b.tenderer_ids) + 1)) AS t(i)
+            GROUP BY ALL
             ORDER BY fid, role, n DESC, id
             """
         ).fetchall()
@@ -195,7 +201,7 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
              "provenance": {"feed": feed, "batch": batch, "file": file, "row": row}}
         )  # fmt: skip
     for fid, role, party, name, _count in parties:
-        (out[fid].buyers if role == "buyer" else out[fid].suppliers).append((party, name or ""))
+        getattr(out[fid], f"{role}s").append((party, name or ""))
     return out
 
 

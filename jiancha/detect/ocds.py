@@ -231,7 +231,7 @@ def read_releases(path: Path) -> Iterator[tuple[int, object]]:
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
-            raise OcdsError(f"{path.name}: not JSON ({error.msg}, line {error.lineno})") from None
+            raise OcdsError(f"{path.name}, line {error.lineno}: not JSON ({error.msg})") from None
         yield from enumerate(_unpack(document), start=1)
         return
     for number, line in enumerate(text.splitlines(), start=1):
