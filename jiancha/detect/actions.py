@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from jiancha.access.models import User
 from jiancha.access.services import has_capability, roles_of
+from jiancha.identifiers import is_valid_resident_id
 from jiancha.ledger.services import actor_label, record_event
 from jiancha.orgs.models import Unit
 from jiancha.pool import store
 from jiancha.pool.importer import latest_snapshot
+from jiancha.pool.services import mask_id_number
 
 from . import catalogue, engine
 from .catalogue import Indicator
@@ -131,6 +133,10 @@ def _entities(finding: engine.Finding, context: engine.Context) -> list[EntityRe
     return [entity_ref(finding.identifier, names.get(finding.identifier, ""), role)]
 
 
+def _masked(key: str) -> str:
+    return mask_id_number(key) if is_valid_resident_id(key) else key
+
+
 def _units(contexts: list[engine.Context]) -> dict[str, Unit]:
     usccs = {key for c in contexts for key, _name in c.buyers}
     return {u.uscc: u for u in Unit.objects.filter(uscc__in=usccs).select_related("division")}
@@ -149,7 +155,8 @@ def _record_alerts(
     changed: list[Alert] = []
     for finding, found in zip(findings, contexts, strict=True):
         indicator = catalogue.get(finding.code)
-        text = indicator.explain(finding.group, finding.identifier, finding.value)
+        # The stored explanation never carries a full resident ID number: readers differ in what they may see.
+        text = indicator.explain(finding.group, _masked(finding.identifier), finding.value)
         unit = next((units[key] for key, _name in found.buyers if key in units), None)
         fields = {
             "code": finding.code,

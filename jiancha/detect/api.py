@@ -94,7 +94,7 @@ def _out(alert: Alert, full: bool, detail: bool = False) -> dict[str, Any]:
         "indicator": alert.code,
         "version": alert.version,
         "group": alert.group,
-        "identifier": alert.identifier,
+        "identifier": services.shown_identifier(alert, full),
         "value": alert.value,
         "score": alert.score,
         "severity": alert.severity,
@@ -109,7 +109,7 @@ def _out(alert: Alert, full: bool, detail: bool = False) -> dict[str, Any]:
         "last_seen": alert.last_seen,
     }
     if detail:
-        data["evidence"] = alert.evidence
+        data["evidence"] = services.shown_evidence(alert.evidence, full)
     return data
 
 

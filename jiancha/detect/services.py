@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from jiancha.access.models import User
 from jiancha.access.services import has_capability, visible_divisions
+from jiancha.identifiers import is_valid_resident_id
 from jiancha.pool.services import mask_id_number
 
 from .models import Alert
@@ -60,3 +62,20 @@ class AlertFilters:
 def shown_key(kind: str, key: str, full: bool) -> str:
     """Resident ID numbers are masked unless the reader's role needs them in full."""
     return key if full or kind != "person" else mask_id_number(key)
+
+
+def _shown(value: Any, full: bool) -> Any:
+    if isinstance(value, str) and not full and is_valid_resident_id(value):
+        return mask_id_number(value)
+    if isinstance(value, list):
+        return [_shown(v, full) for v in value]
+    return value
+
+
+def shown_evidence(rows: list[dict[str, Any]], full: bool) -> list[dict[str, Any]]:
+    """Evidence rows as a reader may see them: a resident ID number anywhere in a row is masked."""
+    return [{**row, "fields": {k: _shown(v, full) for k, v in row["fields"].items()}} for row in rows]
+
+
+def shown_identifier(alert: Alert, full: bool) -> str:
+    return str(_shown(alert.identifier, full))

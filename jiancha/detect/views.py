@@ -97,6 +97,8 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
         "detect/alert.html",
         {
             "alert": found,
+            "identifier": services.shown_identifier(found, full),
+            "evidence": services.shown_evidence(found.evidence, full),
             "indicator": indicator,
             "indicator_name": indicator.label(language) if indicator else found.code,
             "legal_basis": indicator.text("legal_basis", language) if indicator else "",
