@@ -26,6 +26,7 @@ from .catalogue import Indicator
 from .entities import EntityRef, entity_ref, process_ref
 from .models import Alert, AlertStatus, IndicatorRun, Run, RunStatus
 
+COUNTERPARTS = 5  # parties named beside an alert's subject
 SEVERITY_SCORE = {"low": 40.0, "medium": 60.0, "high": 80.0}
 Progress = Callable[[str, int, int], None]
 
@@ -61,6 +62,10 @@ def run_indicators(
     """
     _require(user, "analyse_data")
     chosen = [catalogue.get(code) for code in codes] if codes else list(catalogue.indicators().values())
+    if ocds_file:
+        # An OCDS file holds processes, bids and awards only; indicators that need the company
+        # register or the tax table run on the pool.
+        chosen = [i for i in chosen if set(i.reads) <= engine.OCDS_TABLES]
     step = progress or (lambda _stage, _done, _total: None)
     source = ocds_file.name if ocds_file else "pool"
     snapshot = None if ocds_file else latest_snapshot()
@@ -129,8 +134,14 @@ def _entities(finding: engine.Finding, context: engine.Context) -> list[EntityRe
         refs += [entity_ref(key, name, "supplier") for key, name in context.suppliers]
         return refs
     names = dict(context.tenderers + context.buyers + context.suppliers)
-    role = "tenderer" if finding.group == "Tenderer" else "buyer"
-    return [entity_ref(finding.identifier, names.get(finding.identifier, ""), role)]
+    if finding.group == "Tenderer":
+        subject = entity_ref(finding.identifier, names.get(finding.identifier, ""), "tenderer")
+        # The buyers it dealt with in the processes concerned, most processes first.
+        others = [entity_ref(key, name, "buyer") for key, name in context.buyers[:COUNTERPARTS]]
+    else:
+        subject = entity_ref(finding.identifier, names.get(finding.identifier, ""), "buyer")
+        others = [entity_ref(key, name, "supplier") for key, name in context.suppliers[:COUNTERPARTS]]
+    return [subject, *(o for o in others if o["key"] != subject["key"])]
 
 
 def _masked(key: str) -> str:

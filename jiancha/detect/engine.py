@@ -20,6 +20,7 @@ from .catalogue import Indicator, IndicatorError
 STAGE_SQL = catalogue.INDICATOR_DIR / "_stage.sql"
 POOL_SQL = catalogue.INDICATOR_DIR / "_pool.sql"
 SOURCE_TABLES = ("process", "bid", "award", "award_item")
+OCDS_TABLES = {"Tender", "Bid", "Award"}  # the pool tables an OCDS file stands in for
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ def test_a_run_records_versions_parameters_and_alerts(staff, ocds_file):
     assert rows == [("Tender", "sample.jsonl", 1)] + [("Bid", "sample.jsonl", 1)] * 3 + [("Award", "sample.jsonl", 1)]
     assert RIVAL in alert.evidence[1]["fields"]["tenderers"]
     trader = Alert.objects.get(identifier=TRADER)
-    assert trader.entities == [{"kind": "person", "key": TRADER, "name": f"投标人{TRADER[-4:]}", "role": "tenderer"}]
+    assert trader.entities[0] == {"kind": "person", "key": TRADER, "name": f"投标人{TRADER[-4:]}", "role": "tenderer"}
+    assert [(e["key"], e["role"]) for e in trader.entities[1:]] == [(BUYER, "buyer")]
     event = Event.objects.get(kind="detect.run")
     assert event.object_id == str(run.pk) and event.actor == "analyst/analyst"
 
