@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiancha.access.decorators import capability_required
 from jiancha.access.services import has_capability, signed_in, visible_units
@@ -19,6 +22,22 @@ from .forms import ProfileForm, StatusForm
 from .models import Alert, AlertStatus, IndicatorRun, Run
 
 PAGE_SIZE = 50
+ROLE_LABELS = {
+    "process": gettext_lazy("process"),
+    "buyer": gettext_lazy("buyer"),
+    "supplier": gettext_lazy("supplier"),
+    "tenderer": gettext_lazy("tenderer"),
+}
+TABLE_LABELS = {"Tender": gettext_lazy("Tender"), "Bid": gettext_lazy("Bid"), "Award": gettext_lazy("Award")}
+
+
+def _evidence_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for the page: translated table names, lists written out."""
+    return [
+        {**row, "label": TABLE_LABELS.get(row["table"], row["table"]),
+         "fields": {k: "、".join(map(str, v)) if isinstance(v, list) else v for k, v in row["fields"].items()}}
+        for row in rows
+    ]  # fmt: skip
 
 
 def _float(value: str | None) -> float | None:
@@ -88,6 +107,7 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
     full = pool.sees_full_identifiers(user)
     entities = [
         {**e, "index": i, "shown": services.shown_key(e["kind"], e["key"], full),
+         "role_label": ROLE_LABELS.get(e["role"], e["role"]),
          "profile": e["kind"] in {"person", "company"}}
         for i, e in enumerate(found.entities)
     ]  # fmt: skip
@@ -98,7 +118,7 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "alert": found,
             "identifier": services.shown_identifier(found, full),
-            "evidence": services.shown_evidence(found.evidence, full),
+            "evidence": _evidence_rows(services.shown_evidence(found.evidence, full)),
             "indicator": indicator,
             "indicator_name": indicator.label(language) if indicator else found.code,
             "legal_basis": indicator.text("legal_basis", language) if indicator else "",
