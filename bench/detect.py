@@ -42,7 +42,9 @@ def _hits(alert: dict[str, Any], record: dict[str, Any]) -> bool:
     # A scheme is found when an alert is about one of its parties (or points at its rows);
     # a bare buyer shared with innocent processes does not count, so buyers match only as subject.
     subject = alert["entities"][0]["key"] if alert["entities"] else ""
-    parties = {k for k in keys if k != subject} - {e["id"] for e in record.get("entities", []) if e.get("type") == "Unit"}
+    parties = {k for k in keys if k != subject} - {
+        e["id"] for e in record.get("entities", []) if e.get("type") == "Unit"
+    }
     return bool((({subject} | parties) & _keys(record)) or (rows & _rows(record)))
 
 
@@ -50,7 +52,9 @@ def _hits(alert: dict[str, Any], record: dict[str, Any]) -> bool:
 ALIASES = {"COVER_BIDDING": "BID_PRICE_SCREEN"}
 
 
-def evaluate(answer_key: dict[str, Any], alerts: list[dict[str, Any]], codes: set[str]) -> list[dict[str, Any]]:
+def evaluate(
+    answer_key: dict[str, Any], alerts: list[dict[str, Any]], codes: set[str]
+) -> list[dict[str, Any]]:
     """Per indicator: schemes it should find and found (recall), alerts that are about a planted
     scheme (precision), and look-alikes it was fooled by."""
     by_code: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -111,7 +115,7 @@ def main() -> None:
     print(f"pool loaded in {load_seconds:.0f} s", file=sys.stderr)
     run = actions.run_indicators()
     lines = list(run.indicators.all())
-    alerts = list(Alert.objects.values("code", "entities", "evidence"))
+    alerts: list[dict[str, Any]] = [dict(a) for a in Alert.objects.values("code", "entities", "evidence")]
     answer_key = json.loads((region / "answer_key.json").read_text(encoding="utf-8"))
     rows = evaluate(answer_key, alerts, set(catalogue.indicators()))
     tenders = sum(1 for _ in (region).glob("*/procurement/tenders.csv"))
@@ -121,7 +125,8 @@ def main() -> None:
         for r in rows
     )
     timing = "\n".join(
-        f"| {line.code} | {line.findings} | {line.seconds * 1000:.0f} ms |" for line in sorted(lines, key=lambda x: x.code)
+        f"| {line.code} | {line.findings} | {line.seconds * 1000:.0f} ms |"
+        for line in sorted(lines, key=lambda x: x.code)
     )
     body = f"""
 Region: `{region.name}` ({tenders} counties' procurement feeds), pool batches read: {len(run.batches)}.
@@ -147,7 +152,8 @@ COVER_BIDDING is scored as the key's BID_PRICE_SCREEN.
         "detect",
         "Risk indicators",
         body,
-        "uv run python -m bench.detect" + (f" --region {args.region}" if args.region else f" --scale {args.scale}"),
+        "uv run python -m bench.detect"
+        + (f" --region {args.region}" if args.region else f" --scale {args.scale}"),
     )
     print(body)
 

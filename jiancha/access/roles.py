@@ -153,7 +153,10 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "cases:approvals",
     ),
     HomeEntry(
-        _("Alert review"), _("Human review of risk alerts and entity matches."), "analyse_data", "detect:alerts"
+        _("Alert review"),
+        _("Human review of risk alerts and entity matches."),
+        "analyse_data",
+        "detect:alerts",
     ),
     HomeEntry(
         _("Department feeds"),

@@ -44,7 +44,9 @@ def _require(user: User | None, capability: str) -> None:
 
 
 def fingerprint(source: str, finding: engine.Finding) -> str:
-    return hashlib.sha256(f"{source}|{finding.code}|{finding.group}|{finding.identifier}".encode()).hexdigest()
+    return hashlib.sha256(
+        f"{source}|{finding.code}|{finding.group}|{finding.identifier}".encode()
+    ).hexdigest()
 
 
 def run_indicators(
@@ -111,7 +113,9 @@ def run_indicators(
                     "source": source,
                     "snapshot": snapshot.pk if snapshot else None,
                     "batches": run.batches,
-                    "indicators": {i.code: {"version": i.version, "parameters": p} for i, p, _f, _s in results},
+                    "indicators": {
+                        i.code: {"version": i.version, "parameters": p} for i, p, _f, _s in results
+                    },
                     "settings": values,
                     "findings": run.findings,
                     "new_alerts": new,

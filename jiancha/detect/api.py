@@ -166,10 +166,17 @@ def list_indicators(request: HttpRequest) -> list[dict[str, Any]]:
     _user(request)
     return [
         {
-            "code": i.code, "name_zh": i.name["zh"], "name_en": i.name["en"], "category": i.category,
-            "severity": i.severity, "version": i.version, "reads": i.reads,
-            "parameters": [{"name": p.name, "default": p.default, "type": p.type, "unit": p.unit}
-                           for p in i.parameters.values()],
-        }  # fmt: skip
+            "code": i.code,
+            "name_zh": i.name["zh"],
+            "name_en": i.name["en"],
+            "category": i.category,
+            "severity": i.severity,
+            "version": i.version,
+            "reads": i.reads,
+            "parameters": [
+                {"name": p.name, "default": p.default, "type": p.type, "unit": p.unit}
+                for p in i.parameters.values()
+            ],
+        }
         for i in catalogue.indicators().values()
     ]

@@ -28,7 +28,9 @@ CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 # An indicator's result: one row per finding with these columns.
 RESULT_COLUMNS = ("group_name", "identifier", "value", "ocids")
 
-PythonIndicator = Callable[[duckdb.DuckDBPyConnection, dict[str, Any]], list[tuple[str, str, float, list[str]]]]
+PythonIndicator = Callable[
+    [duckdb.DuckDBPyConnection, dict[str, Any]], list[tuple[str, str, float, list[str]]]
+]
 _functions: dict[str, PythonIndicator] = {}
 
 
@@ -99,7 +101,9 @@ class Indicator:
 
     def explain(self, group: str, identifier: str, value: float) -> dict[str, str]:
         templates = self.explanation.get(group) or next(iter(self.explanation.values()))
-        return {lang: template.format(identifier=identifier, value=value) for lang, template in templates.items()}
+        return {
+            lang: template.format(identifier=identifier, value=value) for lang, template in templates.items()
+        }
 
 
 def _bilingual(data: dict[str, Any], key: str, path: Path) -> dict[str, str]:
@@ -128,7 +132,9 @@ def _explanation(data: dict[str, Any], path: Path) -> dict[str, dict[str, str]]:
     raw = data.get("explanation")
     if isinstance(raw, dict) and set(raw) <= set(GROUPS) and raw:
         return {group: _bilingual(raw, group, path) for group in raw}
-    raise IndicatorError(f"{path.name}: 'explanation' must map result groups ({', '.join(GROUPS)}) to zh/en text")
+    raise IndicatorError(
+        f"{path.name}: 'explanation' must map result groups ({', '.join(GROUPS)}) to zh/en text"
+    )
 
 
 def load(path: Path) -> Indicator:
@@ -168,7 +174,9 @@ def load(path: Path) -> Indicator:
     parameters = _parameters(data, path)
     unknown = sorted(set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql)) - set(parameters))
     if unknown:
-        raise IndicatorError(f"{path.with_suffix('.sql').name}: uses undeclared parameters {', '.join(unknown)}")
+        raise IndicatorError(
+            f"{path.with_suffix('.sql').name}: uses undeclared parameters {', '.join(unknown)}"
+        )
     return Indicator(
         code=code,
         name=_bilingual(data, "name", path),
@@ -214,7 +222,9 @@ def get(code: str) -> Indicator:
     try:
         return indicators()[code]
     except KeyError:
-        raise IndicatorError(f"unknown indicator {code!r}; known: {', '.join(sorted(indicators()))}") from None
+        raise IndicatorError(
+            f"unknown indicator {code!r}; known: {', '.join(sorted(indicators()))}"
+        ) from None
 
 
 def settings(directory: Path = INDICATOR_DIR) -> dict[str, Any]:

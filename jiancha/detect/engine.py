@@ -67,7 +67,9 @@ def stage(connection: duckdb.DuckDBPyConnection, overrides: dict[str, Any] | Non
         connection.execute(statement, _bind(statement, values))
 
 
-def stage_tables(tables: dict[str, pa.Table], overrides: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+def stage_tables(
+    tables: dict[str, pa.Table], overrides: dict[str, Any] | None = None
+) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute("SET autoinstall_known_extensions = false")
     connection.execute("SET TimeZone = 'UTC'")
@@ -107,7 +109,9 @@ def evaluate(
     findings = []
     for group, identifier, value, ocids in rows:
         if group not in catalogue.GROUPS or identifier is None or value is None:
-            raise IndicatorError(f"{indicator.code}: a result row must give a group, an identifier and a value")
+            raise IndicatorError(
+                f"{indicator.code}: a result row must give a group, an identifier and a value"
+            )
         findings.append(Finding(indicator.code, group, str(identifier), float(value), sorted(ocids or [])))
     return findings
 

@@ -10,7 +10,9 @@ from .models import AlertStatus
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=AlertStatus.choices)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ProfileForm(forms.Form):

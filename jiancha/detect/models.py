@@ -17,7 +17,9 @@ class Run(models.Model):
 
     started = models.DateTimeField(_("started"), auto_now_add=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
     actor = models.CharField(_("run by"), max_length=150)
     source = models.CharField(_("source"), max_length=300)  # "pool" or an OCDS file name
     snapshot = models.ForeignKey(
@@ -80,7 +82,9 @@ class Alert(models.Model):
     explanation_zh = models.TextField(_("explanation (Chinese)"))
     explanation_en = models.TextField(_("explanation (English)"))
     evidence = models.JSONField(_("evidence"), default=list)
-    status = models.CharField(_("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.NEW)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.NEW
+    )
     division = models.ForeignKey(
         "orgs.Division", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,9 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jiancha.access.decorators import capability_required
 from jiancha.access.services import has_capability, signed_in, visible_units
@@ -74,8 +73,14 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "detect/alerts.html",
         {
             "page": page,
-            "rows": [(a, indicators[a.code].label(language) if a.code in indicators else a.code,
-                      a.explanation(language)) for a in page],  # fmt: skip
+            "rows": [
+                (
+                    a,
+                    indicators[a.code].label(language) if a.code in indicators else a.code,
+                    a.explanation(language),
+                )
+                for a in page
+            ],
             "filters": filters,
             "indicators": [(code, i.label(language)) for code, i in indicators.items()],
             "statuses": AlertStatus.choices,
@@ -92,7 +97,9 @@ def _without_page(request: HttpRequest) -> str:
 
 
 def _visible(request: HttpRequest, pk: int) -> Alert:
-    alert = get_object_or_404(Alert.objects.select_related("division", "unit", "first_run", "last_run"), pk=pk)
+    alert = get_object_or_404(
+        Alert.objects.select_related("division", "unit", "first_run", "last_run"), pk=pk
+    )
     if not services.can_see(signed_in(request), alert):
         raise Http404
     return alert
@@ -128,7 +135,9 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
             "can_query": has_capability(user, "query_pool"),
             "default_purpose": default_purpose,
             "status_form": StatusForm(initial={"status": found.status}),
-            "next_statuses": [(s, AlertStatus(s).label) for s in actions.TRANSITIONS.get(found.status, set())],
+            "next_statuses": [
+                (s, AlertStatus(s).label) for s in actions.TRANSITIONS.get(found.status, set())
+            ],
             "run_line": IndicatorRun.objects.filter(run=found.last_run, code=found.code).first(),
         },
     )
@@ -142,7 +151,9 @@ def alert_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
-            actions.set_status(found, form.cleaned_data["status"], signed_in(request), form.cleaned_data["note"])
+            actions.set_status(
+                found, form.cleaned_data["status"], signed_in(request), form.cleaned_data["note"]
+            )
         except actions.StatusRefused:
             messages.error(request, _("This status change is not allowed from the alert's current status."))
         else:
@@ -160,15 +171,24 @@ def open_profile(request: HttpRequest, pk: int) -> HttpResponse:
     found = _visible(request, pk)
     form = ProfileForm(request.POST)
     index = form.cleaned_data["entity"] if form.is_valid() else -1
-    if not form.is_valid() or index >= len(found.entities) or found.entities[index]["kind"] not in {"person", "company"}:
-        messages.error(request, _("Give the purpose of the query (at least %(n)s characters).") % {"n": pool.MIN_PURPOSE_LENGTH})
+    if (
+        not form.is_valid()
+        or index >= len(found.entities)
+        or found.entities[index]["kind"] not in {"person", "company"}
+    ):
+        messages.error(
+            request,
+            _("Give the purpose of the query (at least %(n)s characters).") % {"n": pool.MIN_PURPOSE_LENGTH},
+        )
         return redirect("detect:alert", pk=pk)
     entity = found.entities[index]
     try:
         if entity["kind"] == "person":
             answer = pool.query_person(user, entity["key"], form.cleaned_data["purpose"], f"alert:{found.pk}")
         else:
-            answer = pool.query_company(user, entity["key"], form.cleaned_data["purpose"], f"alert:{found.pk}")
+            answer = pool.query_company(
+                user, entity["key"], form.cleaned_data["purpose"], f"alert:{found.pk}"
+            )
     except pool.QueryRefused as refused:
         messages.error(request, refused.message)
         return redirect("detect:alert", pk=pk)
@@ -200,7 +220,10 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             "name": found.label(language),
             "description": found.text("description", language),
             "legal_basis": found.text("legal_basis", language),
-            "parameters": [(p, p.description["zh" if language.startswith("zh") else "en"]) for p in found.parameters.values()],
+            "parameters": [
+                (p, p.description["zh" if language.startswith("zh") else "en"])
+                for p in found.parameters.values()
+            ],
             "files": files,
             "runs": IndicatorRun.objects.filter(code=code).select_related("run").order_by("-run_id")[:20],
         },

@@ -32,13 +32,22 @@ def test_a_run_records_versions_parameters_and_alerts(staff, ocds_file):
     assert alert.division.code == DISTRICT and alert.unit.uscc == BUYER
     assert alert.explanation_zh == "项目 ocds-t-1 中报价最低的投标被取消资格。"
     assert [(e["kind"], e["role"]) for e in alert.entities] == [
-        ("process", "process"), ("company", "buyer"), ("company", "supplier")
+        ("process", "process"),
+        ("company", "buyer"),
+        ("company", "supplier"),
     ]
     rows = [(r["table"], r["provenance"]["file"], r["provenance"]["row"]) for r in alert.evidence]
-    assert rows == [("Tender", "sample.jsonl", 1)] + [("Bid", "sample.jsonl", 1)] * 3 + [("Award", "sample.jsonl", 1)]
+    assert rows == [("Tender", "sample.jsonl", 1)] + [("Bid", "sample.jsonl", 1)] * 3 + [
+        ("Award", "sample.jsonl", 1)
+    ]
     assert RIVAL in alert.evidence[1]["fields"]["tenderers"]
     trader = Alert.objects.get(identifier=TRADER)
-    assert trader.entities[0] == {"kind": "person", "key": TRADER, "name": f"投标人{TRADER[-4:]}", "role": "tenderer"}
+    assert trader.entities[0] == {
+        "kind": "person",
+        "key": TRADER,
+        "name": f"投标人{TRADER[-4:]}",
+        "role": "tenderer",
+    }
     assert [(e["key"], e["role"]) for e in trader.entities[1:]] == [(BUYER, "buyer")]
     event = Event.objects.get(kind="detect.run")
     assert event.object_id == str(run.pk) and event.actor == "analyst/analyst"
@@ -83,7 +92,7 @@ def test_an_unknown_indicator_is_refused_before_anything_runs(staff, ocds_file):
 def test_a_failing_run_is_recorded_as_failed(staff, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json\n")
-    with pytest.raises(ValueError, match="bad.jsonl, line 1"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl, line 1"):
         actions.run_indicators(["R036"], ocds_file=bad)
     run = Run.objects.get()
     assert run.status == "failed" and "bad.jsonl, line 1" in run.error

@@ -32,7 +32,9 @@ def folder(tmp_path: Path) -> Path:
 
 def test_the_version_is_the_content_hash(folder: Path):
     before = catalogue.catalogue(folder)["R018"].version
-    (folder / "R018.sql").write_text((folder / "R018.sql").read_text() + "\n-- a comment changes the version\n")
+    (folder / "R018.sql").write_text(
+        (folder / "R018.sql").read_text() + "\n-- a comment changes the version\n"
+    )
     assert catalogue.catalogue(folder)["R018"].version != before
 
 
@@ -61,7 +63,10 @@ def test_a_malformed_indicator_names_its_file(folder: Path, yaml_text, sql_text,
     [
         (("severity: medium", "severity: dire"), "severity must be one of"),
         (("code: R018", "code: R019"), "match the file name"),
-        (("name: {zh: 单一投标, en: Single bid received}", "name: {en: Single bid}"), "'name' must give text in both"),
+        (
+            ("name: {zh: 单一投标, en: Single bid received}", "name: {en: Single bid}"),
+            "'name' must give text in both",
+        ),
         (("    default: [open, selective]\n", ""), "parameter 'procurement_methods' needs a default"),
     ],
 )
@@ -75,7 +80,7 @@ def test_a_bad_field_names_the_file(folder: Path, change, message):
 
 def test_missing_sql_and_unknown_python_function(folder: Path):
     (folder / "R018.sql").unlink()
-    with pytest.raises(IndicatorError, match="R018.yaml: needs R018.sql"):
+    with pytest.raises(IndicatorError, match=r"R018\.yaml: needs R018\.sql"):
         catalogue.catalogue(folder)
     (folder / "R018.yaml").write_text((folder / "R018.yaml").read_text() + "python: no_such_function\n")
     with pytest.raises(IndicatorError, match="no Python indicator registered as 'no_such_function'"):
@@ -96,7 +101,15 @@ def test_a_registered_python_indicator_runs_without_engine_changes(folder: Path)
         return [("OCID", ocid, float(parameters["weight"]), [ocid]) for (ocid,) in rows]
 
     (folder / "R018.sql").unlink()
-    text = (folder / "R018.yaml").read_text().replace("parameters:", "python: test_every_process\nparameters:\n  weight: {default: 2, type: number, unit: '', description: {zh: 权重, en: weight}}", 1)
+    text = (
+        (folder / "R018.yaml")
+        .read_text()
+        .replace(
+            "parameters:",
+            "python: test_every_process\nparameters:\n  weight: {default: 2, type: number, unit: '', description: {zh: 权重, en: weight}}",
+            1,
+        )
+    )
     (folder / "R018.yaml").write_text(text)
     indicator = catalogue.catalogue(folder)["R018"]
     connection = engine.stage_tables(
@@ -108,7 +121,9 @@ def test_a_registered_python_indicator_runs_without_engine_changes(folder: Path)
 
 
 def test_a_result_row_of_the_wrong_shape_is_refused(folder: Path):
-    (folder / "R018.sql").write_text("SELECT 'Nobody' AS group_name, 'x' AS identifier, 1.0 AS value, [] AS ocids")
+    (folder / "R018.sql").write_text(
+        "SELECT 'Nobody' AS group_name, 'x' AS identifier, 1.0 AS value, [] AS ocids"
+    )
     indicator = catalogue.catalogue(folder)["R018"]
     connection = engine.stage_tables({n: s.empty_table() for n, s in engine.ocds_schemas().items()})
     with pytest.raises(IndicatorError, match="R018: a result row must give a group"):
@@ -120,5 +135,5 @@ def test_a_bad_ocds_file_names_the_file_and_line(tmp_path: Path):
 
     path = tmp_path / "broken.jsonl"
     path.write_text('{"ocid": "a"}\n{"ocid": \n')
-    with pytest.raises(OcdsError, match="broken.jsonl, line 2: not JSON"):
+    with pytest.raises(OcdsError, match=r"broken\.jsonl, line 2: not JSON"):
         engine.stage_ocds(path)

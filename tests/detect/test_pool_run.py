@@ -20,9 +20,9 @@ def test_the_demo_runs_the_indicators_over_the_pool(tmp_path, settings, monkeypa
     run = Run.objects.get()
     assert run.status == "done" and run.source == "pool" and run.snapshot is not None
     procurement = set(
-        ImportBatch.objects.filter(feed__code__in=["tenders", "bids", "awards"], status="committed").values_list(
-            "pk", flat=True
-        )
+        ImportBatch.objects.filter(
+            feed__code__in=["tenders", "bids", "awards"], status="committed"
+        ).values_list("pk", flat=True)
     )
     assert set(run.batches) == procurement  # the run names every batch it read, and only those
     assert run.indicators.count() >= 11 and run.new_alerts == Alert.objects.count() > 0
@@ -38,7 +38,9 @@ def test_the_demo_runs_the_indicators_over_the_pool(tmp_path, settings, monkeypa
     out = capsys.readouterr().out
     assert "R018" in out and "updated" in out
     again = Run.objects.first()
-    assert again.updated_alerts == by_code["R018"] and again.indicators.get().parameters == {"procurement_methods": []}
+    assert again.updated_alerts == by_code["R018"] and again.indicators.get().parameters == {
+        "procurement_methods": []
+    }
     with pytest.raises(CommandError, match="unknown indicator 'R999'"):
         call_command("detect", "run", "--indicator", "R999")
     with pytest.raises(CommandError, match="must be JSON"):

@@ -44,7 +44,7 @@ def test_the_alert_page_explains_shows_evidence_and_masks_people(client, staff, 
     client.force_login(staff.analyst)
     alert = Alert.objects.get(identifier=TRADER)
     text = page(client, f"/detect/alerts/{alert.pk}/")
-    assert "data-testid=\"evidence\"" in text and "sample.jsonl" in text
+    assert 'data-testid="evidence"' in text and "sample.jsonl" in text
     assert TRADER not in text  # the analyst sees resident ID numbers masked, even in forms
     assert 'name="entity" value="0"' in text
 

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         try:
             if options["action"] == "list":
                 for code, indicator in catalogue.indicators().items():
-                    self.stdout.write(f"{code:<24} {indicator.version[:12]}  {indicator.name['zh']} / {indicator.name['en']}")
+                    self.stdout.write(
+                        f"{code:<24} {indicator.version[:12]}  {indicator.name['zh']} / {indicator.name['en']}"
+                    )
             elif options["action"] == "runs":
                 for run in Run.objects.all()[: options["limit"]]:
                     self.stdout.write(
@@ -54,7 +56,9 @@ class Command(BaseCommand):
             try:
                 parameters.setdefault(code, {})[parameter] = json.loads(value)
             except json.JSONDecodeError:
-                raise CommandError(f"--set {item}: the value must be JSON (a number, a list, a string in quotes)") from None
+                raise CommandError(
+                    f"--set {item}: the value must be JSON (a number, a list, a string in quotes)"
+                ) from None
         bar = tqdm(total=1, desc="detect run", unit="step", disable=None)
 
         def progress(stage: str, done: int, total: int) -> None:
