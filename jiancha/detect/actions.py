@@ -67,7 +67,7 @@ def run_indicators(
     if ocds_file:
         # An OCDS file holds processes, bids and awards only; indicators that need the company
         # register or the tax table run on the pool.
-        chosen = [i for i in chosen if set(i.reads) <= engine.OCDS_TABLES]
+        chosen = [i for i in chosen if not i.pool_only and set(i.reads) <= engine.OCDS_TABLES]
     step = progress or (lambda _stage, _done, _total: None)
     source = ocds_file.name if ocds_file else "pool"
     snapshot = None if ocds_file else latest_snapshot()

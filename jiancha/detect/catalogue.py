@@ -77,6 +77,7 @@ class Indicator:
     explanation: dict[str, dict[str, str]]  # group -> language -> template
     sql: str = ""
     python: str = ""
+    pool_only: bool = False  # needs pool tables or columns that OCDS data does not have
     version: str = ""
     files: list[str] = field(default_factory=list)
 
@@ -190,6 +191,7 @@ def load(path: Path) -> Indicator:
         explanation=_explanation(data, path),
         sql=sql,
         python=python,
+        pool_only=bool(data.get("pool_only", False)),
         version=digest.hexdigest(),
         files=files,
     )

@@ -96,3 +96,10 @@ def test_a_failing_run_is_recorded_as_failed(staff, tmp_path):
         actions.run_indicators(["R036"], ocds_file=bad)
     run = Run.objects.get()
     assert run.status == "failed" and "bad.jsonl, line 1" in run.error
+
+
+def test_an_ocds_file_runs_only_the_indicators_it_has_data_for(staff, ocds_file):
+    run = actions.run_indicators(ocds_file=ocds_file)
+    codes = set(run.indicators.values_list("code", flat=True))
+    assert {"R003", "R058", "CONTRACT_SPLIT", "BID_ROTATION"} <= codes
+    assert not codes & {"YOUNG_SUPPLIER", "BID_SHARED_MACHINE", "BID_SHARED_BOND"}  # pool only
