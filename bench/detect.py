@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -91,24 +89,14 @@ def main() -> None:
     parser.add_argument("--scale", default="county")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-detect-"))
-    os.environ["JIANCHA_DATA_DIR"] = str(work)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiancha.settings")
-    import django
+    from bench.report import django_in_temp_folder, region_or_synth, write_section
 
-    django.setup()
-    from django.core.management import call_command
-
-    from bench.report import write_section
+    work = django_in_temp_folder("bench-detect-")
     from jiancha.detect import actions, catalogue
     from jiancha.detect.models import Alert
     from jiancha.pool.demo import load_region
 
-    call_command("migrate", verbosity=0)
-    region = args.region
-    if region is None:
-        region = work / "region"
-        call_command("synth", "--scale", args.scale, "--seed", str(args.seed), "--out", str(region))
+    region = region_or_synth(work, args.region, args.scale, args.seed)
     t0 = time.perf_counter()
     load_region(region)
     load_seconds = time.perf_counter() - t0

@@ -17,6 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
+# Where each row came from: a pool feed and batch, or an OCDS file and its line.
+PROVENANCE = [("_feed", pa.string()), ("_batch", pa.int64()), ("_file", pa.string()), ("_row", pa.int64())]
 PROCESS = pa.schema(
     [
         ("line", pa.int64()),
@@ -33,10 +35,7 @@ PROCESS = pa.schema(
         ("value_amount", pa.float64()),
         ("has_awards", pa.bool_()),
         ("has_bids", pa.bool_()),
-        ("_feed", pa.string()),
-        ("_batch", pa.int64()),
-        ("_file", pa.string()),
-        ("_row", pa.int64()),
+        *PROVENANCE,
     ]
 )
 BID = pa.schema(
@@ -51,10 +50,7 @@ BID = pa.schema(
         ("tenderer_ids", pa.list_(pa.string())),
         ("tenderer_count", pa.int64()),
         ("tenderer_names", pa.list_(pa.string())),
-        ("_feed", pa.string()),
-        ("_batch", pa.int64()),
-        ("_file", pa.string()),
-        ("_row", pa.int64()),
+        *PROVENANCE,
     ]
 )
 AWARD = pa.schema(
@@ -68,10 +64,7 @@ AWARD = pa.schema(
         ("supplier_names", pa.list_(pa.string())),
         ("amount", pa.float64()),
         ("date", pa.timestamp("us", tz="UTC")),
-        ("_feed", pa.string()),
-        ("_batch", pa.int64()),
-        ("_file", pa.string()),
-        ("_row", pa.int64()),
+        *PROVENANCE,
     ]
 )
 AWARD_ITEM = pa.schema(
