@@ -4,9 +4,11 @@ WITH traits AS (
         unnest([
             {field: 'machineCode', value: b.machineCode},
             {field: 'macAddress', value: b.macAddress},
-            {field: 'ipAddress', value: b.ipAddress}
+            {field: 'ipAddress', value: b.ipAddress},
+            {field: 'author', value: b.author}
         ]) AS u(t)
     WHERE b.bidder IS NOT NULL AND nullif(trim(t.value), '') IS NOT NULL AND list_contains($fields, t.field)
+        AND NOT (t.field = 'author' AND list_contains($ignored_authors, trim(t.value)))
 ),
 shared AS (
     SELECT ocid, field, value, list(DISTINCT bidder ORDER BY bidder) AS bidders

@@ -94,3 +94,43 @@ SELECT line, ocid, winner, second, winner_amount, second_amount,
     (second_amount - winner_amount) / winner_amount AS ratio
 FROM amounts
 WHERE winner_amount IS NOT NULL AND second_amount IS NOT NULL AND second_amount >= winner_amount
+;
+-- Price screens per process (DOMAIN.md §6; Imhof 2019), over valid bids b1 ≤ … ≤ bn with sample SD s:
+-- CV = s/mean; SPD = (bn − b1)/b1; DIFFP = (b2 − b1)/b1; RD = (b2 − b1)/s(b2…bn); SKEW and KURT are
+-- bias-corrected sample skewness and excess kurtosis; KS = the Kolmogorov–Smirnov distance to
+-- Uniform(b1, bn). A screen needs 2 bids (CV, SPD, DIFFP), 3 (RD, SKEW, KS) or 4 (KURT); else NULL.
+CREATE OR REPLACE TABLE price_screens AS
+WITH ranked AS (
+    SELECT line, ocid, amount,
+        row_number() OVER (PARTITION BY line ORDER BY amount, position) AS i,
+        count(*) OVER (PARTITION BY line) AS n,
+        min(amount) OVER (PARTITION BY line) AS b1,
+        max(amount) OVER (PARTITION BY line) AS bn
+    FROM valid_priced_bid
+    WHERE amount > 0
+),
+ks AS (
+    SELECT line,
+        max(greatest(
+            i / n - (amount - b1) / nullif(bn - b1, 0),
+            (amount - b1) / nullif(bn - b1, 0) - (i - 1) / n
+        )) AS ks
+    FROM ranked GROUP BY line
+)
+SELECT
+    r.line,
+    any_value(r.ocid) AS ocid,
+    any_value(r.n) AS bids,
+    CASE WHEN any_value(r.n) >= 2 THEN stddev_samp(r.amount) / avg(r.amount) END AS cv,
+    CASE WHEN any_value(r.n) >= 2 THEN (any_value(r.bn) - any_value(r.b1)) / any_value(r.b1) END AS spd,
+    CASE WHEN any_value(r.n) >= 2 THEN (max(r.amount) FILTER (WHERE r.i = 2) - any_value(r.b1)) / any_value(r.b1) END
+        AS diffp,
+    CASE WHEN any_value(r.n) >= 3
+        THEN (max(r.amount) FILTER (WHERE r.i = 2) - any_value(r.b1))
+            / nullif(stddev_samp(r.amount) FILTER (WHERE r.i >= 2), 0)
+    END AS rd,
+    CASE WHEN any_value(r.n) >= 3 THEN skewness(r.amount) END AS skew,
+    CASE WHEN any_value(r.n) >= 4 THEN kurtosis(r.amount) END AS kurt,
+    CASE WHEN any_value(r.n) >= 3 THEN any_value(k.ks) END AS ks
+FROM ranked AS r JOIN ks AS k ON k.line = r.line
+GROUP BY r.line
