@@ -198,15 +198,15 @@ def _record_alerts(
                 setattr(alert, name, value)
             changed.append(alert)
     Alert.objects.bulk_create(new, batch_size=500)
-    Alert.objects.bulk_update(changed, [*fields_updated()], batch_size=500)
+    Alert.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
     return len(new), len(changed)
 
 
-def fields_updated() -> list[str]:
-    return [
-        "version", "value", "score", "severity", "entities", "explanation_zh", "explanation_en",
-        "evidence", "unit", "division", "last_run", "last_seen",
-    ]  # fmt: skip
+# What a later run refreshes on an alert it finds again; review status and first_run stay.
+UPDATED_FIELDS = [
+    "version", "value", "score", "severity", "entities", "explanation_zh", "explanation_en",
+    "evidence", "unit", "division", "last_run", "last_seen",
+]  # fmt: skip
 
 
 TRANSITIONS: dict[str, set[str]] = {

@@ -6,6 +6,7 @@ benchmarks call them directly, and :mod:`jiancha.detect.actions` records what th
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,6 @@ def _bind(sql: str, values: dict[str, Any]) -> dict[str, Any]:
 def _sql_value(value: Any) -> Any:
     # Mappings travel as JSON text (DuckDB cannot index a struct by a runtime key).
     if isinstance(value, dict):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return value
 
@@ -198,8 +197,6 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
         ).fetchall()
     finally:
         connection.unregister("_finding")
-    import json
-
     for fid, kind, ocid, fields, feed, batch, file, row in rows:
         out[fid].evidence.append(
             {"table": kind, "ocid": ocid, "fields": json.loads(fields),
