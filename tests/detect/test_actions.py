@@ -102,4 +102,9 @@ def test_an_ocds_file_runs_only_the_indicators_it_has_data_for(staff, ocds_file)
     run = actions.run_indicators(ocds_file=ocds_file)
     codes = set(run.indicators.values_list("code", flat=True))
     assert {"R003", "R058", "CONTRACT_SPLIT", "BID_ROTATION"} <= codes
-    assert not codes & {"YOUNG_SUPPLIER", "BID_SHARED_MACHINE", "BID_SHARED_BOND"}  # pool only
+    assert not codes & {
+        "YOUNG_SUPPLIER",
+        "BID_SHARED_MACHINE",
+        "BID_SHARED_BOND",
+        "BID_RELATED_BIDDERS",
+    }  # pool only
