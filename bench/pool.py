@@ -9,11 +9,9 @@ is built in a temporary data folder; docs/benchmarks.md gets a "Data pool" secti
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,25 +22,15 @@ def main() -> None:
     parser.add_argument("--scale", default="county")
     parser.add_argument("--lookups", type=int, default=1000)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-pool-"))
-    os.environ["JIANCHA_DATA_DIR"] = str(work)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiancha.settings")
-    import django
+    from bench.report import django_in_temp_folder, region_or_synth, write_section
 
-    django.setup()
-    from django.core.management import call_command
-
-    from bench.report import write_section
+    work = django_in_temp_folder("bench-pool-")
     from jiancha.pool import profiles
     from jiancha.pool.demo import region_files
     from jiancha.pool.importer import import_file
     from jiancha.pool.reader import rows
 
-    call_command("migrate", verbosity=0)
-    region = args.region
-    if region is None:
-        region = work / "region"
-        call_command("synth", "--scale", args.scale, "--seed", "2026", "--out", str(region))
+    region = region_or_synth(work, args.region, args.scale)
     files = region_files(region)
     timings = []
     started = time.perf_counter()

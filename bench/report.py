@@ -66,3 +66,30 @@ def write_section(name: str, title: str, body: str, command: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     BENCHMARKS_MD.write_text(text)
+
+
+def django_in_temp_folder(prefix: str) -> Path:
+    """Point Jiancha at a fresh temporary data folder, set Django up and migrate; return the folder."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["JIANCHA_DATA_DIR"] = str(work)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiancha.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return work
+
+
+def region_or_synth(work: Path, region: Path | None, scale: str, seed: int = 2026) -> Path:
+    """The region folder given, or a synthetic one generated into ``work``."""
+    if region is not None:
+        return region
+    from django.core.management import call_command
+
+    region = work / "region"
+    call_command("synth", "--scale", scale, "--seed", str(seed), "--out", str(region))
+    return region

@@ -154,7 +154,12 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "approve",
         "cases:approvals",
     ),
-    HomeEntry(_("Alert review"), _("Human review of risk alerts and entity matches."), "analyse_data"),
+    HomeEntry(
+        _("Alert review"),
+        _("Human review of risk alerts and entity matches."),
+        "analyse_data",
+        "detect:alerts",
+    ),
     HomeEntry(
         _("Department feeds"),
         _("Feeds, import batches and their quality reports."),
@@ -165,6 +170,7 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         _("Indicators"),
         _("The indicator catalogue, its parameters and measured precision."),
         "write_indicator",
+        "detect:indicators",
     ),
     HomeEntry(
         _("Submit a lead"), _("Leads found in the field; can be filled in offline."), "submit_field_lead"

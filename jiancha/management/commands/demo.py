@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 )
             users = build_demo(org_files=(region / "orgs" / "divisions.csv", region / "orgs" / "units.csv"))
             self._load_pool(region)
+            # Run the risk indicators over the pool, so that the demo shows alerts to review.
+            call_command("detect", "run", stdout=self.stdout)
         # Sign a checkpoint over everything the demo recorded, as the scheduled job would.
         call_command("ledger", "checkpoint")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / Demo data ready."))

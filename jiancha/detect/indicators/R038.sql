@@ -1,0 +1,32 @@
+WITH submitted AS (
+    SELECT b.*, p.buyer_id, p.procuring_entity_id FROM submitted_bid AS b JOIN process AS p ON p.line = b.line
+),
+counts AS (
+    SELECT 'Buyer' AS group_name, buyer_id AS identifier,
+        count(*) FILTER (WHERE status = 'disqualified') AS disqualified, count(*) AS submitted,
+        list(DISTINCT ocid ORDER BY ocid) AS ocids
+    FROM submitted WHERE buyer_id IS NOT NULL GROUP BY buyer_id
+    UNION ALL
+    SELECT 'ProcuringEntity', procuring_entity_id, count(*) FILTER (WHERE status = 'disqualified'), count(*),
+        list(DISTINCT ocid ORDER BY ocid)
+    FROM submitted WHERE procuring_entity_id IS NOT NULL GROUP BY procuring_entity_id
+    UNION ALL
+    SELECT 'Tenderer', t.id, count(*) FILTER (WHERE s.status = 'disqualified'), count(*),
+        list(DISTINCT s.ocid ORDER BY s.ocid)
+    FROM submitted AS s, unnest(s.tenderer_ids) AS t(id) GROUP BY t.id
+),
+eligible AS (
+    SELECT *, disqualified / submitted AS ratio FROM counts
+    WHERE submitted >= CASE group_name WHEN 'Tenderer' THEN $minimum_submitted_bids ELSE $minimum_contracting_processes END
+),
+fences AS (
+    SELECT group_name, coalesce(
+        $threshold,
+        r8_quantile(list(ratio), 0.75) + 1.5 * (r8_quantile(list(ratio), 0.75) - r8_quantile(list(ratio), 0.25))
+    ) AS upper_fence
+    FROM eligible GROUP BY group_name
+)
+-- When three quarters disqualify nothing the fence is 0, and flagging everyone would mean nothing.
+SELECT e.group_name, e.identifier, e.ratio AS value, e.ocids
+FROM eligible AS e JOIN fences AS f USING (group_name)
+WHERE f.upper_fence > 0 AND e.ratio >= f.upper_fence

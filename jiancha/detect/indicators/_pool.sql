@@ -1,0 +1,65 @@
+-- The pool's Tender, Bid and Award tables (from the tenders/bids/awards and ocds feeds) in the
+-- shape of flattened OCDS, so that the same indicator SQL runs on both. A tender is a contracting
+-- process (ocid = tenderId); the buyer is also the procuring entity; bids are valid unless marked
+-- disqualified; every award is active. Statements are separated by a line holding only ";".
+CREATE OR REPLACE TABLE src_process AS
+WITH tenders AS (
+    SELECT *, row_number() OVER (PARTITION BY tenderId ORDER BY _batch DESC, _row DESC) AS latest
+    FROM "Tender"
+)
+SELECT
+    dense_rank() OVER (ORDER BY t.tenderId) AS line,
+    t.tenderId AS ocid,
+    t.buyer AS buyer_id,
+    t.buyerName AS buyer_name,
+    t.buyer AS procuring_entity_id,
+    NULL::VARCHAR AS tender_status,
+    $pool_procurement_methods::JSON ->> t.method AS procurement_method,
+    t.method AS procurement_method_details,
+    t.publishDate::TIMESTAMPTZ AS period_start,
+    -- 投标截止时间 is a date: bids are on time until the end of that day.
+    (t.deadline + INTERVAL 1 DAY)::TIMESTAMPTZ - INTERVAL 1 MICROSECOND AS period_end,
+    (SELECT count(DISTINCT b.bidder) FROM "Bid" AS b WHERE b.tenderId = t.tenderId) AS number_of_tenderers,
+    t.value::DOUBLE AS value_amount,
+    EXISTS (SELECT 1 FROM "Award" AS a WHERE a.tenderId = t.tenderId) AS has_awards,
+    EXISTS (SELECT 1 FROM "Bid" AS b WHERE b.tenderId = t.tenderId) AS has_bids,
+    t._feed, t._batch, t._file, t._row
+FROM tenders AS t
+WHERE t.latest = 1
+;
+CREATE OR REPLACE TABLE src_bid AS
+SELECT
+    p.ocid,
+    p.line,
+    row_number() OVER (PARTITION BY p.line ORDER BY b._batch, b._row) - 1 AS position,
+    CASE WHEN b.disqualified THEN 'disqualified' ELSE 'valid' END AS status,
+    b.amount::DOUBLE AS amount,
+    'CNY' AS currency,
+    b.submitted::TIMESTAMPTZ AS date,
+    [b.bidder] AS tenderer_ids,
+    1 AS tenderer_count,
+    [b.bidderName] AS tenderer_names,
+    b._feed, b._batch, b._file, b._row
+FROM "Bid" AS b JOIN src_process AS p ON p.ocid = b.tenderId
+WHERE b.bidder IS NOT NULL
+;
+CREATE OR REPLACE TABLE src_award AS
+SELECT
+    p.ocid,
+    p.line,
+    row_number() OVER (PARTITION BY p.line ORDER BY a._batch, a._row) - 1 AS position,
+    'active' AS status,
+    [a.supplier] AS supplier_ids,
+    1 AS supplier_count,
+    [a.supplierName] AS supplier_names,
+    a.amount::DOUBLE AS amount,
+    a.date::TIMESTAMPTZ AS date,
+    a._feed, a._batch, a._file, a._row
+FROM "Award" AS a JOIN src_process AS p ON p.ocid = a.tenderId
+WHERE a.supplier IS NOT NULL
+;
+-- The pool has no item classification; the tender's category (货物/工程/服务…) stands in for it.
+CREATE OR REPLACE TABLE src_award_item AS
+SELECT a.ocid, a.line, a.position AS award_position, t.category AS classification_id
+FROM src_award AS a JOIN "Tender" AS t ON t.tenderId = a.ocid AND t._batch = (SELECT _batch FROM src_process WHERE line = a.line)
+WHERE t.category IS NOT NULL
