@@ -244,3 +244,8 @@ LOGGING = {
 # --- Jiancha ---------------------------------------------------------------------------------------
 # The supervising body that runs this installation; names the ledger's origin line.
 JIANCHA_ORIGIN = os.environ.get("JIANCHA_ORIGIN", "jiancha.example/demo-province-commission")
+
+# Registry of supervised persons (jiancha.subjects): changes are listed for confirmation monthly by
+# default; the registry-scope target (150%) is measured against the registry on the pilot's first day.
+SUBJECTS_CADENCE_DAYS = int(os.environ.get("JIANCHA_SUBJECTS_CADENCE_DAYS", "30"))
+SUBJECTS_PILOT_START = os.environ.get("JIANCHA_PILOT_START", "2025-01-01")
