@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+subjects_text = _  # strings translated in jiancha/subjects' catalog, not extracted here
+
 
 @dataclass(frozen=True)
 class HomeEntry:
@@ -153,6 +155,14 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "cases:approvals",
     ),
     HomeEntry(_("Alert review"), _("Human review of risk alerts and entity matches."), "analyse_data"),
+    HomeEntry(
+        # The subjects app owns these two strings and their translation (its catalog); the name
+        # below keeps them out of this app's catalog.
+        subjects_text("Registry of supervised persons"),
+        subjects_text("Who is a supervised person, why and since when; changes to confirm; coverage."),
+        "analyse_data",
+        "subjects:registry",
+    ),
     HomeEntry(
         _("Department feeds"),
         _("Feeds, import batches and their quality reports."),

@@ -11,6 +11,7 @@ from jiancha.access.models import User
 from jiancha.orgs.models import Division
 from jiancha.subjects import actions, services
 from jiancha.subjects.models import Change, ChangeKind, ChangeStatus
+from jiancha.subjects.scope import scope_q
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -73,7 +74,10 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"--user {options['user']}: no such user")
-        pending = Change.objects.filter(status=ChangeStatus.PENDING).exclude(kind=ChangeKind.REVIEW)
+        # Only what the user may decide: their area (a review always needs a person's category).
+        pending = Change.objects.filter(scope_q(user), status=ChangeStatus.PENDING).exclude(
+            kind=ChangeKind.REVIEW
+        )
         if options["kind"]:
             pending = pending.filter(kind=options["kind"])
         if options["source"]:
