@@ -26,11 +26,6 @@ from jiancha.pool import reader
 from .identity import person_key_sql
 from .rules import REVIEW, RuleBook, rule_book
 
-SOURCE_LABELS = {
-    "roster": "HR roster (干部花名册)",
-    "payroll": "payroll and social insurance (工资统发、社保)",
-}
-
 
 @dataclass(frozen=True)
 class Position:
@@ -156,7 +151,7 @@ def _position(row: dict[str, Any]) -> Position:
     category = int(row["category"])
     roster_category = row["roster_category"]
     facts: dict[str, Any] = {
-        "source": SOURCE_LABELS[row["source"]],
+        "source": row["source"],
         "unit": row["unit_name"],
         "unit_type": row["unit_type"] or "",
         "role": row["role"] or "",

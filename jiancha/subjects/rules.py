@@ -30,6 +30,16 @@ CONDITIONS = {
     "sources",
 }
 SOURCES = ("roster", "payroll")
+# What a reviewer reads as the source of a decision, by language (facts keep the code).
+SOURCE_LABELS = {
+    "roster": {"zh": "干部人事花名册", "en": "HR roster"},
+    "payroll": {"zh": "财政统发工资和社保缴费", "en": "payroll and social insurance"},
+}
+
+
+def source_label(source: str, language: str) -> str:
+    labels = SOURCE_LABELS.get(source, {})
+    return labels.get("zh" if language.startswith("zh") else "en", source)
 
 
 class RulesError(ValueError):
@@ -69,7 +79,8 @@ class Rule:
     def explanation(self, facts: dict[str, Any], language: str) -> str:
         """The rule's template in ``language`` (zh or en) filled in from the recorded facts."""
         template = self.explain.get("zh" if language.startswith("zh") else "en", "")
-        return template.format_map(_Blank(facts))
+        source = source_label(str(facts.get("source", "")), language)
+        return template.format_map(_Blank({**facts, "source": source}))
 
     def legal_basis(self, language: str) -> str:
         return self.basis.get("zh" if language.startswith("zh") else "en", "")

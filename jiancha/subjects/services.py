@@ -138,7 +138,8 @@ def coverage(division: Division | None = None, on: dt.date | None = None) -> Cov
         holders = [h for h in holders if h.division_code.startswith(division.prefix)]
     covered = set(entries_on(on, division).values_list("person_key", flat=True))
     towns = {d.code[:9]: d.name for d in Division.objects.filter(level=DivisionLevel.TOWNSHIP)}
-    counties = {d.code[:6]: d.name for d in Division.objects.filter(level=DivisionLevel.COUNTY)}
+    # Units of a city or a county sit at its own division: name them by the first six digits.
+    counties = {d.code[:6]: d.name for d in Division.objects.filter(level__lte=DivisionLevel.COUNTY)}
 
     def region(holder: Holder) -> str:
         # A region is the township; units at county level or above count under their county.

@@ -22,7 +22,7 @@ from jiancha.pool.services import mask_id_number
 
 from . import actions, services
 from .models import Category, Change, ChangeStatus, Entry
-from .rules import rule_book
+from .rules import rule_book, source_label
 from .scope import scope_q, whole_tree
 
 
@@ -75,7 +75,7 @@ def registry(request: HttpRequest) -> HttpResponse:
             "error": error,
             "category": category,
             "categories": Category.choices,
-            "masked": {e.pk: mask_id_number(e.person_key) for e in page},
+            "rows": [(e, mask_id_number(e.person_key)) for e in page],
         },
         status=400 if error else 200,
     )
@@ -165,6 +165,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
     on, error = _day_or_error(request)
     result = services.coverage(scope_division(request), on)
     gap = result.gap[:500] if names else []
+    language = get_language() or "zh-hans"
+    rows = [(h, mask_id_number(h.person_key), source_label(h.source, language)) for h in gap]
     return render(
         request,
         "subjects/coverage.html",
@@ -172,9 +174,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "c": result,
             "on": on,
             "error": error,
-            "gap": gap,
+            "gap": rows,
             "names": names,
-            "masked": {h.pk: mask_id_number(h.person_key) for h in gap},
         },
         status=400 if error else 200,
     )

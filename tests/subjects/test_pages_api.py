@@ -111,7 +111,7 @@ def test_api(client: Client, loaded: dict[str, Any]) -> None:
         content_type="application/json",
         headers=headers,
     )
-    assert again.status_code == 400 and "already rejected" in again.json()["detail"]
+    assert again.status_code == 400 and str(pending[0]["id"]) in again.json()["detail"]
     staffing = client.get(f"/api/subjects/staffing?on={ON}", headers=headers).json()
     assert staffing and all(row["shortfall"] > 0 for row in staffing)
     intake = bearer(loaded["intake"])
