@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from jiancha.access.models import User
 from jiancha.access.services import has_capability
+from jiancha.orgs.models import Division
 
 from . import actions, services
 from .identity import person_key
@@ -98,6 +99,15 @@ def _user(request: HttpRequest, capability: str = "analyse_data") -> User:
     return user
 
 
+def _figures(request: HttpRequest) -> tuple[User, Division | None]:
+    """Coverage and staffing figures: analysts and dashboard readers, over their own subtree."""
+    user = request.user
+    assert isinstance(user, User)
+    if not (has_capability(user, "analyse_data") or has_capability(user, "view_dashboard")):
+        raise HttpError(403, _("coverage figures need the data analysis or dashboard right"))
+    return user, None if whole_tree(user) and user.division is None else user.division
+
+
 def _day(text: str | None) -> dt.date | None:
     if not text:
         return None
@@ -147,11 +157,7 @@ def person(request: HttpRequest, id_number: str, on: str | None = None) -> Entry
 
 @router.get("/coverage", response=CoverageOut)
 def coverage(request: HttpRequest, on: str | None = None) -> CoverageOut:
-    user = request.user
-    assert isinstance(user, User)
-    if not (has_capability(user, "analyse_data") or has_capability(user, "view_dashboard")):
-        raise HttpError(403, _("coverage figures need the data analysis or dashboard right"))
-    division = None if whole_tree(user) and user.division is None else user.division
+    user, division = _figures(request)
     result = services.coverage(division, _day(on))
     names = has_capability(user, "analyse_data")
     return CoverageOut(
@@ -208,11 +214,7 @@ def decide(request: HttpRequest, body: DecisionIn) -> list[int]:
 
 @router.get("/staffing", response=list[StaffingOut])
 def staffing(request: HttpRequest, on: str | None = None) -> list[StaffingOut]:
-    user = request.user
-    assert isinstance(user, User)
-    if not (has_capability(user, "analyse_data") or has_capability(user, "view_dashboard")):
-        raise HttpError(403, _("coverage figures need the data analysis or dashboard right"))
-    division = None if whole_tree(user) and user.division is None else user.division
+    _caller, division = _figures(request)
     return [
         StaffingOut(
             township=r.township.name,

@@ -77,20 +77,25 @@ WITH latest AS (
     GROUP BY ALL
 ), paid AS (
     SELECT {person_key_sql("employee")} AS person_key, any_value(name) AS name, employer,
-           any_value(employerName) AS employer_name, min(date) AS first_paid, max(_batch) AS batch,
+           any_value(employerName) AS employer_name, max(_batch) AS batch,
            any_value(_file) AS file, min(_row) AS row_number
     FROM Payroll
     WHERE period = (SELECT max(period) FROM Payroll) AND employee IS NOT NULL AND employer IS NOT NULL
     GROUP BY ALL
+), first_paid AS (
+    -- The first pay from the unit that the pool holds dates the post (it began no later).
+    SELECT {person_key_sql("employee")} AS person_key, employer, min(date) AS first_paid
+    FROM Payroll WHERE employee IS NOT NULL GROUP BY ALL
 ), insured AS (
     SELECT DISTINCT person, employer FROM SocialInsurance
     WHERE period = (SELECT max(period) FROM SocialInsurance) AND person IS NOT NULL
 ), off_roster AS (
     SELECT p.person_key, p.name, p.employer_name, p.employer, NULL::VARCHAR AS role, NULL::VARCHAR AS rank,
            NULL::VARCHAR AS staff_type, NULL::INTEGER AS roster_category, NULL::BOOLEAN AS is_leader,
-           NULL::BOOLEAN AS party_member, p.first_paid::DATE AS start_date, NULL::DATE AS end_date,
+           NULL::BOOLEAN AS party_member, f.first_paid::DATE AS start_date, NULL::DATE AS end_date,
            p.batch, p.file, p.row_number, 'payroll' AS source
     FROM paid p JOIN insured i ON i.person = p.person_key AND i.employer = p.employer
+    JOIN first_paid f ON f.person_key = p.person_key AND f.employer = p.employer
     WHERE p.person_key NOT IN (SELECT person_key FROM roster)
 ), raw AS (
     SELECT * FROM roster UNION ALL BY NAME SELECT * FROM off_roster

@@ -78,9 +78,15 @@ class Rule:
 
     def explanation(self, facts: dict[str, Any], language: str) -> str:
         """The rule's template in ``language`` (zh or en) filled in from the recorded facts."""
-        template = self.explain.get("zh" if language.startswith("zh") else "en", "")
-        source = source_label(str(facts.get("source", "")), language)
-        return template.format_map(_Blank({**facts, "source": source}))
+        zh = language.startswith("zh")
+        template = self.explain.get("zh" if zh else "en", "")
+        shown = {**facts, "source": source_label(str(facts.get("source", "")), language)}
+        if facts.get("unit_type") in UnitType.values:
+            shown["unit_type"] = str(UnitType(facts["unit_type"]).label)
+        if not facts.get("role"):
+            # A post found from payroll has no title: say what is known.
+            shown["role"] = "工作人员" if zh else "staff member"
+        return template.format_map(_Blank(shown))
 
     def legal_basis(self, language: str) -> str:
         return self.basis.get("zh" if language.startswith("zh") else "en", "")
