@@ -33,17 +33,22 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.utils import translation
 
     from bench.report import write_section
     from jiancha.access.models import User
     from jiancha.access.roles import sync_roles
     from jiancha.access.services import assign_role
-    from jiancha.orgs.models import Division
+    from jiancha.orgs.models import Division, Unit
     from jiancha.orgs.services import import_divisions, import_units
     from jiancha.pool.demo import region_files
     from jiancha.pool.importer import import_file
     from jiancha.subjects import actions, services
     from jiancha.subjects.models import Change, ChangeKind
+    from jiancha.synth.public import ORGANS
+    from jiancha.synth.verify import Region
+
+    translation.activate("en")
 
     call_command("migrate", verbosity=0)
     sync_roles()
@@ -80,6 +85,15 @@ def main() -> None:
     key = json.loads((region / "answer_key.json").read_text(encoding="utf-8"))
     off_roster = {post["id_number"] for post in key["off_roster_posts"]}
     gap = {holder.person_key for holder in result.gap}
+    # The rest of the gap should be people whose roster row the import rejected for an invalid
+    # identifier, in units where every post is in scope (the manifest lists those rows).
+    units = dict(Unit.objects.values_list("name", "unit_type"))
+    every_post = {"village_committee", "residents_committee", *ORGANS}
+    unreadable = [
+        row for row in Region(region).unreadable_roster_rows()
+        if int(row["监察对象类别"] or 0) and units.get(row["工作单位"]) in every_post
+    ]  # fmt: skip
+    others = sorted(h.unit_name for h in result.gap if h.person_key not in off_roster)
     rows = "\n".join(
         f"| {share.label} | {share.found:,} | {share.covered:,} | {share.percent} |"
         for share in result.by_category
@@ -100,8 +114,9 @@ Region: `{region.name}` (county scale, seed 2026), {run.found:,} persons found e
 Coverage after confirming the roster: **{result.total.covered:,} / {result.total.found:,} = {result.total.percent}**
 (target ≥ 98%); registry scope {result.registry_size:,} vs {result.base_size:,} on the pilot's first
 day = {result.scope_percent} (target 150%). Gap: {len(gap)} persons, of which {len(gap & off_roster)} of the
-answer key's {len(off_roster)} `off_roster_posts` (all of them found: {off_roster <= gap}); the other
-{len(gap - off_roster)} are people whose roster row was rejected for an invalid ID number.
+answer key's {len(off_roster)} `off_roster_posts`; the other {len(others)} are the {len(unreadable)} current in-scope
+roster rows the import rejected for an invalid ID number or USCC (manifest), unit for unit:
+{others == sorted(row["工作单位"] for row in unreadable)}.
 Staffing: {short} of {len(staffing)} townships short (the synthetic roster has no township supervisors).
 
 | category | found | in the registry | coverage |

@@ -87,8 +87,8 @@ WITH latest AS (
     SELECT {person_key_sql("employee")} AS person_key, employer, min(date) AS first_paid
     FROM Payroll WHERE employee IS NOT NULL GROUP BY ALL
 ), insured AS (
-    SELECT DISTINCT person, employer FROM SocialInsurance
-    WHERE period = (SELECT max(period) FROM SocialInsurance) AND person IS NOT NULL
+    -- Insured by the unit in any period the pool holds: one month's row may be missing or rejected.
+    SELECT DISTINCT person, employer FROM SocialInsurance WHERE person IS NOT NULL
 ), off_roster AS (
     SELECT p.person_key, p.name, p.employer_name, p.employer, NULL::VARCHAR AS role, NULL::VARCHAR AS rank,
            NULL::VARCHAR AS staff_type, NULL::INTEGER AS roster_category, NULL::BOOLEAN AS is_leader,

@@ -29,9 +29,16 @@ def scope_q(user: User, prefix: str = "") -> Q:
     return q
 
 
-def change_visible(user: User, change: Change) -> bool:
+def visible_division_ids(user: User) -> set[int]:
+    return set(visible_divisions(user).values_list("pk", flat=True))
+
+
+def change_visible(user: User, change: Change, visible: set[int] | None = None) -> bool:
+    """Whether ``user`` may see and decide ``change``; pass ``visible_division_ids`` for many."""
     if change.division_id is None:
         return whole_tree(user)
+    if visible is not None:
+        return change.division_id in visible
     return visible_divisions(user).filter(pk=change.division_id).exists()
 
 

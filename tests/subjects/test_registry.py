@@ -4,13 +4,12 @@ effective-dated entries → coverage against the answer key → a later HR impor
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jiancha.identifiers import is_valid_resident_id, normalize_resident_id
+from jiancha.identifiers import normalize_resident_id
 from jiancha.ledger.models import Event
 from jiancha.orgs.models import Unit
 from jiancha.pool.importer import import_file
@@ -18,7 +17,7 @@ from jiancha.subjects import actions, services
 from jiancha.subjects.identity import person_key
 from jiancha.subjects.models import Change, ChangeKind, ChangeStatus, Entry
 from jiancha.subjects.views import explain
-from jiancha.tabular import read_table
+from jiancha.synth.verify import Region
 
 from .conftest import ON
 from .roster import (
@@ -44,11 +43,6 @@ ALL_STAFF_TYPES = {"party_organ", "peoples_congress", "government_department", "
 def confirm_roster(user: Any) -> list[Change]:
     ids = Change.objects.filter(status=ChangeStatus.PENDING, source="roster").exclude(kind=ChangeKind.REVIEW)
     return actions.decide(user, list(ids.values_list("pk", flat=True)), confirm=True, note="initial load")
-
-
-def roster_rows(region: Path) -> list[dict[str, str]]:
-    return [row.values | {"_file": str(path.relative_to(region)), "_row": str(row.number)}
-            for path in sorted(region.glob("*/hr/roster.xlsx")) for row in read_table(path)]  # fmt: skip
 
 
 def test_roster_positions_are_classified_as_the_organisation_department_does(users: dict[str, Any]) -> None:
@@ -87,31 +81,24 @@ def test_coverage_and_its_gap_match_the_answer_key(
             post["unit_name"],
             "payroll",
         )
-    # Beyond them, only people whose roster row was rejected for an invalid ID number: the manifest
-    # lists those rows; the ones in units where every post is in scope are found through payroll too.
-    manifest = json.loads((pool_region / "manifest.json").read_text(encoding="utf-8"))
-    rows = {(r["_file"], int(r["_row"])): r for r in roster_rows(pool_region)}
+    # Beyond them, only people whose roster row the import rejected for an invalid identifier (ID
+    # number or unit USCC; the manifest lists them) in units where every post is in scope: payroll
+    # and social insurance find them too.
+    region = Region(pool_region)
     units = dict(Unit.objects.values_list("name", "unit_type"))
-    rejected = [
-        rows[(i["file"], i["row"])]
-        for i in manifest["invalid_identifiers"]
-        if i["file"].endswith("roster.xlsx")
-    ]
-    expected_extra = [
-        r
-        for r in rejected
-        if r["监察对象类别"] != "0" and units.get(r["工作单位"]) in ALL_STAFF_TYPES and not r["离任时间"]
-    ]
+    unreadable = [
+        row for row in region.unreadable_roster_rows()
+        if int(row["监察对象类别"] or 0) and units.get(row["工作单位"]) in ALL_STAFF_TYPES
+    ]  # fmt: skip
     extra = [h for key, h in gap.items() if key not in off_roster]
-    assert len(extra) == len(expected_extra)
-    for holder in extra:
-        assert any(r["工作单位"] == holder.unit_name and normalize_resident_id(r["身份证号"])[:14] == holder.person_key[:14]
-                   for r in expected_extra)  # fmt: skip
-    # Found = current in-scope roster persons with a valid ID + the gap; covered = the rest.
+    assert sorted(h.unit_name for h in extra) == sorted(row["工作单位"] for row in unreadable)
+    # Found = current in-scope persons of the readable roster rows + the gap; covered = the former.
+    broken = {(i["file"], i["row"]) for i in region.manifest["invalid_identifiers"]}
     current = {
-        normalize_resident_id(r["身份证号"])
-        for r in rows.values()
-        if r["监察对象类别"] != "0" and not r["离任时间"] and is_valid_resident_id(r["身份证号"])
+        normalize_resident_id(str(row["身份证号"]))
+        for path in sorted(p for p in region.files if p.endswith("hr/roster.xlsx"))
+        for number, row in enumerate(region.rows(path), start=2)
+        if (path, number) not in broken and int(row["监察对象类别"] or 0) and not row["离任时间"]
     }
     assert result.total.found == len(current) + len(gap)
     assert result.total.covered == len(current)
