@@ -115,8 +115,8 @@ Coverage after confirming the roster: **{result.total.covered:,} / {result.total
 (target ≥ 98%); registry scope {result.registry_size:,} vs {result.base_size:,} on the pilot's first
 day = {result.scope_percent} (target 150%). Gap: {len(gap)} persons, of which {len(gap & off_roster)} of the
 answer key's {len(off_roster)} `off_roster_posts`; the other {len(others)} are the {len(unreadable)} current in-scope
-roster rows the import rejected for an invalid ID number or USCC (manifest), unit for unit:
-{others == sorted(row["工作单位"] for row in unreadable)}.
+roster rows the import rejected for an invalid ID number or USCC (manifest); unit for unit they
+{"match" if others == sorted(row["工作单位"] for row in unreadable) else "do NOT match"}.
 Staffing: {short} of {len(staffing)} townships short (the synthetic roster has no township supervisors).
 
 | category | found | in the registry | coverage |
