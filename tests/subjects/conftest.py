@@ -39,18 +39,24 @@ def answer_key(tiny: Path) -> dict[str, Any]:
     return key
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pool_region(
     tiny: Path, django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
-    """Organisation tree and the three feeds loaded before any test's transaction starts."""
+    """Organisation tree and the three feeds loaded before this package's tests, inside a transaction
+    that is rolled back after them: every test runs in a savepoint of it, and nothing leaks into
+    other packages' tests."""
+    from django.db import transaction
+
     from jiancha.orgs.services import import_divisions, import_units
     from jiancha.pool.demo import region_files
     from jiancha.pool.importer import import_file
 
     previous = os.environ.get("JIANCHA_POOL_DIR")
     os.environ["JIANCHA_POOL_DIR"] = str(tmp_path_factory.mktemp("subjects-pool"))
+    outer = transaction.atomic()
     with django_db_blocker.unblock():
+        outer.__enter__()
         import_divisions(tiny / "orgs/divisions.csv")
         import_units(tiny / "orgs/units.csv")
         for code, path in region_files(tiny):
@@ -59,9 +65,8 @@ def pool_region(
                 import_file(code, path, imported_by="test", display_name=display)
     yield tiny
     with django_db_blocker.unblock():
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
     if previous is None:
         os.environ.pop("JIANCHA_POOL_DIR", None)
     else:
