@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -54,6 +54,12 @@ def unit_of(person_key: str, on: dt.date | None = None) -> Unit | None:
     """The unit whose supervised person this is on ``on``, if any."""
     entry = is_supervised(person_key, on)
     return entry.unit if entry else None
+
+
+def units_of(person_keys: Iterable[str], on: dt.date | None = None) -> dict[str, Unit | None]:
+    """For indicators: whose unit is whose on ``on``, for many persons at once (only those supervised)."""
+    entries = Entry.objects.filter(open_on(on or timezone.localdate()), person_key__in=list(person_keys))
+    return {entry.person_key: entry.unit for entry in entries.select_related("unit").order_by("valid_from")}
 
 
 def history(person_key: str) -> QuerySet[Entry]:

@@ -16,6 +16,8 @@ MERGED_FROM, MERGED_INTO = "松山区水利局", "松山区交通运输局"  # �
 MERGER_DAY = dt.date(2026, 3, 1)
 PROMOTION_DAY = dt.date(2026, 4, 1)
 LEAVE_DAY = dt.date(2026, 6, 1)
+SECONDED_DAY = dt.date(2026, 5, 1)  # a civil servant becomes deputy manager of a state-owned company
+SOE = "松山区城市建设投资集团有限公司"
 NEWCOMER = rid("331202", "19850101", "013")  # appointed to a company that is not in the tree
 SUPERVISOR = rid("331202", "19800202", "025")  # a township's full-time supervisor (纪委书记)
 LATER = dt.date(2026, 6, 30)
@@ -28,7 +30,7 @@ def write_later_roster(region: Path, target: Path, township_organ: str) -> dict[
     changed: dict[str, str] = {}
     later: list[dict[str, str]] = []
     left = 0
-    promoted = disagreed = False
+    promoted = disagreed = seconded = False
     for row in rows:
         current = not row["离任时间"]
         if current and row["工作单位"] == MERGED_FROM:
@@ -65,6 +67,13 @@ def write_later_roster(region: Path, target: Path, township_organ: str) -> dict[
                     "任职时间": str(PROMOTION_DAY),
                 }
             )
+            continue
+        if current and not seconded and row["职务"] == "科员" and row["监察对象类别"] == "1":
+            changed[row["身份证号"]] = "category"
+            seconded = True
+            later.append({**row, "离任时间": str(SECONDED_DAY - dt.timedelta(days=1))})
+            later.append({**row, "工作单位": SOE, "单位统一社会信用代码": "", "职务": "副总经理", "人员类别": "企业",
+                          "监察对象类别": "3", "是否领导职务": "是", "职级": "", "任职时间": str(SECONDED_DAY)})  # fmt: skip
             continue
         if current and not disagreed and row["职务"] == "科员" and row["监察对象类别"] == "1":
             changed[row["身份证号"]] = "review"

@@ -30,6 +30,8 @@ from .roster import (
     NEWCOMER,
     PROMOTION_DAY,
     ROSTER,
+    SECONDED_DAY,
+    SOE,
     SUPERVISOR,
     write_later_roster,
 )
@@ -172,6 +174,10 @@ def test_a_reorganisation_in_a_later_hr_import_shows_as_dated_changes_awaiting_c
     assert proposed[NEWCOMER].kind == ChangeKind.REVIEW and proposed[NEWCOMER].rule_code == "UNCLEAR"
     disagreed = next(k for k, v in changed.items() if v == "review" and k != NEWCOMER)
     assert proposed[disagreed].kind == ChangeKind.REVIEW and proposed[disagreed].facts["disagreement"]
+    (seconded,) = [k for k, v in changed.items() if v == "category"]
+    assert (proposed[seconded].kind, proposed[seconded].effective) == (ChangeKind.CATEGORY, SECONDED_DAY)
+    assert (proposed[seconded].category_before, proposed[seconded].category) == (1, 3)
+    assert proposed[seconded].rule_code == "SOE-MANAGER" and proposed[seconded].unit_name == SOE
     assert run.period == "2026-06"
     # Nothing changes in the registry until a person confirms.
     assert services.is_supervised(left, LATER) is not None
@@ -185,6 +191,9 @@ def test_a_reorganisation_in_a_later_hr_import_shows_as_dated_changes_awaiting_c
     assert services.is_supervised(left, LEAVE_DAY) is None
     assert services.is_supervised(dropped, LATER) is not None
     assert Entry.objects.filter(person_key=left).exists()  # a leave closes a period; nothing is deleted
+    assert services.is_supervised(seconded, SECONDED_DAY - dt.timedelta(days=1)).category == 1  # type: ignore[union-attr]
+    assert services.is_supervised(seconded, SECONDED_DAY).category == 3  # type: ignore[union-attr]
+    assert services.units_of([seconded, left], LATER) == {seconded: services.unit_of(seconded, LATER)}
     promoted = services.is_supervised(joined, PROMOTION_DAY)
     assert promoted is not None and promoted.category == 4
     assert services.is_supervised(joined, PROMOTION_DAY - dt.timedelta(days=1)) is None
