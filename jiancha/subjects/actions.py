@@ -71,7 +71,9 @@ class _Key:
 
 
 def _key(change: Change) -> _Key:
-    return _Key(change.person_key, change.kind, change.category, change.unit_id, change.effective)
+    # A review's category is the person's decision, not part of what was proposed.
+    category = None if change.kind == ChangeKind.REVIEW else change.category
+    return _Key(change.person_key, change.kind, category, change.unit_id, change.effective)
 
 
 @transaction.atomic
@@ -105,7 +107,9 @@ def refresh(*, actor: str, on: dt.date | None = None) -> Refresh:
         batch_size=2000,
     )
     open_entries = {entry.person_key: entry for entry in Entry.objects.filter(open_on(on))}
-    pending = {_key(c) for c in Change.objects.filter(status=ChangeStatus.PENDING)}
+    # What was proposed before, pending or decided, is not proposed again: a person's decision on an
+    # unclear case or a rejected change stands until the facts change (another unit, date or category).
+    pending = {_key(c) for c in Change.objects.only("person_key", "kind", "category", "unit_id", "effective")}
     proposals: list[Change] = []
 
     def propose(kind: str, p: found.Position | None, entry: Entry | None, effective: dt.date) -> None:

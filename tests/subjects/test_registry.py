@@ -212,6 +212,9 @@ def test_a_reorganisation_in_a_later_hr_import_shows_as_dated_changes_awaiting_c
     assert Change.objects.get(pk=proposed[disagreed].pk).status == ChangeStatus.REJECTED
     assert services.is_supervised(disagreed, LATER).category == 1  # type: ignore[union-attr]
 
+    # A decided case is not proposed again while its facts stay the same.
+    assert actions.refresh(actor="test", on=LATER).proposed == 0
+
     # Staffing: the township with the new 纪委书记 counts one full-time supervisor.
     rows = {row.township.code[:9]: row for row in services.staffing(None, LATER)}
     with_one = [row for row in rows.values() if row.supervisors]
