@@ -100,7 +100,7 @@ def main() -> None:
     )
     short = sum(1 for row in staffing if row.shortfall)
     body = f"""
-Region: `{region.name}` (county scale, seed 2026), {run.found:,} persons found exercising public power
+Region: `{region.name}` ({key["scale"]} scale, seed {key["seed"]}), {run.found:,} persons found exercising public power
 (HR roster, plus payroll and social insurance), {len(joins):,} roster joins confirmed.
 
 | step | time |
