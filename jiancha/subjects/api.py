@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -136,7 +137,7 @@ def _share(share: services.Share) -> ShareOut:
 def entries(request: HttpRequest, on: str | None = None, category: int | None = None) -> list[EntryOut]:
     """The registry as of ``on`` (today by default) within the caller's area."""
     user = _user(request)
-    found = services.entries_on(_day(on) or dt.date.today()).filter(scope_q(user))
+    found = services.entries_on(_day(on) or timezone.localdate()).filter(scope_q(user))
     if category is not None:
         found = found.filter(category=category)
     return [_entry(e) for e in found.order_by("person_key")[:5000]]
