@@ -262,3 +262,8 @@ INTAKE_MAX_ATTACHMENTS = 5
 # The WeChat official account's token (公众号服务器配置 Token) and the commission it forwards to.
 INTAKE_WECHAT_TOKEN = os.environ.get("JIANCHA_WECHAT_TOKEN", "")
 INTAKE_WECHAT_DIVISION = os.environ.get("JIANCHA_WECHAT_DIVISION", "")
+
+# Registry of supervised persons (jiancha.subjects): changes are listed for confirmation monthly by
+# default; the registry-scope target (150%) is measured against the registry on the pilot's first day.
+SUBJECTS_CADENCE_DAYS = int(os.environ.get("JIANCHA_SUBJECTS_CADENCE_DAYS", "30"))
+SUBJECTS_PILOT_START = os.environ.get("JIANCHA_PILOT_START", "2025-01-01")

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+subjects_text = _  # strings translated in jiancha/subjects' catalog, not extracted here
+
 
 @dataclass(frozen=True)
 class HomeEntry:
@@ -159,6 +161,14 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         _("Human review of risk alerts and entity matches."),
         "analyse_data",
         "detect:alerts",
+    ),
+    HomeEntry(
+        # The subjects app owns these two strings and their translation (its catalog); the name
+        # below keeps them out of this app's catalog.
+        subjects_text("Registry of supervised persons"),
+        subjects_text("Who is a supervised person, why and since when; changes to confirm; coverage."),
+        "analyse_data",
+        "subjects:registry",
     ),
     HomeEntry(
         _("Department feeds"),

@@ -565,7 +565,11 @@ class CountyFeeds:
             )
             c.posts.append(new)
             c.people[post.person].post = len(c.posts) - 1
-        order = sorted(range(len(c.posts)), key=lambda i: (c.posts[i].unit, not c.posts[i].leader, i))
+        off_roster = self._off_roster()
+        order = sorted(
+            (i for i in range(len(c.posts)) if i not in off_roster),
+            key=lambda i: (c.posts[i].unit, not c.posts[i].leader, i),
+        )
         for number, i in enumerate(order, start=1):
             post = c.posts[i]
             person, unit = c.people[post.person], c.units[post.unit]
@@ -577,6 +581,36 @@ class CountyFeeds:
             )  # fmt: skip
             self.rows_of[("roster", i)] = row
         self.close(table)
+
+    def _off_roster(self) -> set[int]:
+        """Posts the HR roster leaves out (漏报): staff of units managed as civil servants (参公) and
+        of village and residents' committees, paid on the unit's payroll and insured by it but
+        missing from the 花名册. The registry must find them from payroll and social insurance.
+
+        Only posts no planted scheme cites by roster row are taken (non-leading, current, category 2
+        or 5), from a stream of their own so that every other feed is written as before.
+        """
+        c, rng = self.c, self.rng("off_roster")
+        eligible = [
+            i
+            for i, post in enumerate(c.posts)
+            if not post.leader
+            and post.end is None
+            and post.category in (2, 5)
+            and c.people[post.person].post == i
+            and self.alive_on(post.person, REFERENCE_DATE)
+        ]
+        chosen = sorted(rng.sample(eligible, min(len(eligible), max(1, len(eligible) // 8))))
+        for i in chosen:
+            post, unit = c.posts[i], c.units[c.posts[i].unit]
+            person = c.people[post.person]
+            self.key.off_roster.append(
+                {"person": person.pid, "id_number": person.id_number, "name": person.name, "unit": unit.uscc,
+                 "unit_name": unit.name, "unit_type": unit.unit_type, "division": unit.division,
+                 "position": post.position, "category": post.category, "start": post.start.isoformat(),
+                 "reason": "left off the HR roster (花名册); paid on the unit's payroll and insured by it"}
+            )  # fmt: skip
+        return set(chosen)
 
     # -- 市场监管局: company register (GBK CSV, as exported from the old system) ------------------
 

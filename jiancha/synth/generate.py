@@ -73,6 +73,7 @@ def run_county(county: County, out: str, tick: Callable[[str], None] | None = No
         "invalid": [asdict(item) for item in sink.invalid],
         "schemes": [record.as_dict() for record in feeds.key.schemes],
         "lookalikes": [record.as_dict() for record in feeds.key.lookalikes],
+        "off_roster_posts": feeds.key.off_roster,
         "divisions": divisions,
         "units": [[u.name, u.unit_type, u.division, u.parent, u.uscc] for u in county.units],
         "residents": sum(1 for p in county.people if p.alive()),
@@ -222,6 +223,8 @@ def _write_answer_key(
         "reference_date": REFERENCE_DATE.isoformat(),
         "schemes": [record for result in results for record in result["schemes"]],
         "lookalikes": [record for result in results for record in result["lookalikes"]],
+        # Posts exercising public power that the HR roster leaves out: the coverage gap's truth.
+        "off_roster_posts": [post for result in results for post in result["off_roster_posts"]],
     }
     parts = [out / IDENTITY_DIR / f"{result['code']}.csv" for result in results]
     extra: list[dict[str, Any]] = []

@@ -118,6 +118,8 @@ class AnswerKey:
         self.county = county
         self.schemes: list[Record] = []
         self.lookalikes: list[Record] = []
+        # Public posts that the HR roster leaves out (see feeds.CountyFeeds._off_roster).
+        self.off_roster: list[dict[str, Any]] = []
 
     def scheme(self, kind: str, **facts: Any) -> Record:
         indicators, description = KINDS[kind]

@@ -98,6 +98,18 @@ class Region:
             raise LookupError(f"{path} has no row {number}")
         return rows[number - offset]
 
+    def unreadable_roster_rows(self) -> list[dict[str, Any]]:
+        """Current roster rows with an invalid identifier (resident ID or unit USCC): an importer
+        rejects them, so their people are missing from the roster as the pool sees it. With the
+        answer key's ``off_roster_posts`` they are what a registry built from the roster misses."""
+        broken = {(item["file"], item["row"]) for item in self.manifest["invalid_identifiers"]}
+        found = []
+        for path in sorted(p for p in self.files if p.endswith("hr/roster.xlsx")):
+            for number, row in enumerate(self.rows(path), start=2):
+                if (path, number) in broken and not row.get("离任时间"):
+                    found.append(row)
+        return found
+
     def named(self, record: dict[str, Any], suffix: str, role: str | None = None) -> list[dict[str, Any]]:
         return [
             self.row(r["file"], r["row"])

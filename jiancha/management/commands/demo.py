@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 )
             users = build_demo(org_files=(region / "orgs" / "divisions.csv", region / "orgs" / "units.csv"))
             self._load_pool(region)
+            self._load_registry()
             # Run the risk indicators over the pool, so that the demo shows alerts to review.
             call_command("detect", "run", stdout=self.stdout)
         # Sign a checkpoint over everything the demo recorded, as the scheduled job would.
@@ -75,3 +76,18 @@ class Command(BaseCommand):
         Feed.objects.filter(code__in=["dibao", "dibao_payments", "deaths"]).update(
             liaison=User.objects.get(username="dept_liaison")
         )
+
+    def _load_registry(self) -> None:
+        """The registry of supervised persons from the pool: the HR roster's joins are confirmed by
+        the demo analyst (a person, as in production); what payroll alone shows stays awaiting
+        confirmation, so the coverage page has a gap to show."""
+        from jiancha.synth.model import REFERENCE_DATE
+
+        self.stdout.write("监察对象名录库 / registry of supervised persons")
+        call_command(
+            "subjects", "refresh", "--on", REFERENCE_DATE.isoformat(), "--by", "demo", stdout=self.stdout
+        )
+        call_command(
+            "subjects", "confirm", "--user", "analyst", "--source", "roster", "--kind", "join",
+            "--note", "demo: initial load from the HR roster", stdout=self.stdout,
+        )  # fmt: skip
