@@ -13,8 +13,6 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-subjects_text = _  # strings translated in jiancha/subjects' catalog, not extracted here
-
 
 @dataclass(frozen=True)
 class HomeEntry:
@@ -163,10 +161,8 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "detect:alerts",
     ),
     HomeEntry(
-        # The subjects app owns these two strings and their translation (its catalog); the name
-        # below keeps them out of this app's catalog.
-        subjects_text("Registry of supervised persons"),
-        subjects_text("Who is a supervised person, why and since when; changes to confirm; coverage."),
+        _("Registry of supervised persons"),
+        _("Who is a supervised person, why and since when; changes to confirm; coverage."),
         "analyse_data",
         "subjects:registry",
     ),
