@@ -82,6 +82,9 @@ def run_indicators(
             connection = store.connect(dict(snapshot.versions) if snapshot else {})
             engine.stage_pool(connection, settings)
             run.batches = engine.batches_read(connection)
+        # Indicator SQL comes from files an analyst may write: once the data is staged, it may
+        # read no file and change no setting (the pool's readers are sealed the same way).
+        store.seal(connection)
         results: list[tuple[Indicator, dict[str, Any], list[engine.Finding], float]] = []
         for done, indicator in enumerate(chosen, start=1):
             step(indicator.code, done, len(chosen) + 2)
@@ -124,9 +127,17 @@ def run_indicators(
             )
         step("done", len(chosen) + 2, len(chosen) + 2)
     except Exception as error:
-        Run.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished=timezone.now(), error=str(error)[:2000]
-        )
+        with transaction.atomic():
+            Run.objects.filter(pk=run.pk).update(
+                status=RunStatus.FAILED, finished=timezone.now(), error=str(error)[:2000]
+            )
+            record_event(
+                kind="detect.run_failed",
+                actor=run.actor,
+                object_kind="detect.run",
+                object_id=str(run.pk),
+                content={"source": source, "error": str(error)[:2000]},
+            )
         raise
     return run
 

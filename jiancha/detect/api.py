@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -30,7 +31,7 @@ def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # the API's authentication guarantees a signed-in user
     user: User = request.user
     if not has_capability(user, "analyse_data"):
-        raise HttpError(403, "this needs the right: analyse_data")
+        raise HttpError(403, _("this needs the right “%(capability)s”") % {"capability": "analyse_data"})
     return user
 
 
@@ -127,10 +128,13 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     user = _user(request)
     if indicator and indicator not in catalogue.indicators():
-        raise HttpError(404, f"unknown indicator {indicator!r}")
-    filters = services.AlertFilters(indicator, region, unit, entity, min_score, status)
-    found = filters.apply(services.alerts_for(user)).select_related("division", "unit")
+        raise HttpError(404, _("unknown indicator %(code)s") % {"code": indicator})
     full = sees_full_identifiers(user)
+    try:
+        filters = services.AlertFilters(indicator, region, unit, entity, min_score, status, full)
+    except PermissionDenied as denied:
+        raise HttpError(403, str(denied)) from denied
+    found = filters.apply(services.alerts_for(user)).select_related("division", "unit")
     window = found[max(offset, 0) : max(offset, 0) + min(max(limit, 1), MAX_LIMIT)]
     return [_out(a, full) for a in window]
 
@@ -138,7 +142,7 @@ def list_alerts(
 def _visible(user: User, pk: int) -> Alert:
     alert = get_object_or_404(Alert.objects.select_related("division", "unit"), pk=pk)
     if not services.can_see(user, alert):
-        raise HttpError(404, "no such alert")
+        raise HttpError(404, _("no such alert"))
     return alert
 
 
@@ -155,9 +159,9 @@ def change_status(request: HttpRequest, pk: int, body: StatusIn) -> dict[str, An
     try:
         changed = actions.set_status(alert, body.status, user, body.note)
     except PermissionDenied as denied:
-        raise HttpError(403, str(denied) or "forbidden") from denied
+        raise HttpError(403, str(denied) or _("forbidden")) from denied
     except actions.StatusRefused as refused:
-        raise HttpError(409, f"status change not allowed: {refused}") from refused
+        raise HttpError(409, _("status change not allowed: %(reason)s") % {"reason": refused}) from refused
     return _out(_visible(user, changed.pk), sees_full_identifiers(user))
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from jiancha.access.models import User
 from jiancha.access.services import has_capability, visible_divisions
@@ -40,6 +43,14 @@ class AlertFilters:
     entity: str = ""
     min_score: float | None = None
     status: str = ""
+    full_identifiers: bool = False  # the reader's role sees resident ID numbers in full
+
+    def __post_init__(self) -> None:
+        self.entity = self.entity.strip()
+        # Someone who sees ID numbers masked may not search by one: each answer (found / not found)
+        # would tell them whether a guess is right.
+        if self.entity and not self.full_identifiers and is_valid_resident_id(self.entity):
+            raise PermissionDenied(_("your role sees resident ID numbers masked and cannot search by one"))
 
     def apply(self, alerts: QuerySet[Alert]) -> QuerySet[Alert]:
         if self.indicator:
@@ -49,9 +60,12 @@ class AlertFilters:
         if self.unit:
             alerts = alerts.filter(unit_id=self.unit)
         if self.entity:
-            # JSON containment is not portable across SQLite and PostgreSQL; the identifier and the
-            # entities' text cover both the alert's subject and the parties named in it.
-            alerts = alerts.filter(Q(identifier=self.entity) | Q(entities__icontains=self.entity))
+            # Exact keys only (a substring search would let a reader grow a masked number digit by
+            # digit). JSON containment is not available on SQLite, so the entity list's text is
+            # matched on the whole serialised `"key": "<value>"` pair, closing quote included; both
+            # backends serialise it so.
+            pair = json.dumps({"key": self.entity})[1:-1]
+            alerts = alerts.filter(Q(identifier=self.entity) | Q(entities__icontains=pair))
         if self.min_score is not None:
             alerts = alerts.filter(score__gte=self.min_score)
         if self.status:

@@ -63,6 +63,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         entity=request.GET.get("entity", "").strip(),
         min_score=_float(request.GET.get("min_score")),
         status=request.GET.get("status", ""),
+        full_identifiers=pool.sees_full_identifiers(user),
     )
     found = filters.apply(services.alerts_for(user)).select_related("division", "unit")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from jiancha.detect import actions, catalogue
+from jiancha.detect import actions, catalogue, engine
 from jiancha.detect.models import Alert, IndicatorRun, Run
 from jiancha.ledger.models import Event
 
@@ -108,3 +110,19 @@ def test_an_ocds_file_runs_only_the_indicators_it_has_data_for(staff, ocds_file)
         "BID_SHARED_BOND",
         "BID_RELATED_BIDDERS",
     }  # pool only
+
+
+def test_indicator_sql_cannot_read_server_files(staff, ocds_file, monkeypatch, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret", encoding="utf-8")
+    honest = catalogue.get("R018")
+    sneaky = dataclasses.replace(
+        honest, sql=f"SELECT 'Process' AS g, content AS id, 1.0 AS v, [] AS o FROM read_text('{secret}')"
+    )
+    monkeypatch.setattr(catalogue, "get", lambda code: sneaky)
+    with pytest.raises(engine.IndicatorError, match=r"R018\.sql"):
+        actions.run_indicators(["R018"], ocds_file=ocds_file)
+    assert not Alert.objects.filter(identifier__contains="secret").exists()
+    failed = Run.objects.get(status="failed")
+    assert "R018.sql" in failed.error
+    assert Event.objects.filter(kind="detect.run_failed", object_id=str(failed.pk)).exists()

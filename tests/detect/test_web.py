@@ -126,3 +126,15 @@ def test_the_api(client, staff, alerts):
     assert client.get("/api/detect/alerts", headers=outsider).status_code == 403
     elsewhere = {"Authorization": f"Bearer {issue_token(staff.outsider, 'test')}"}
     assert client.get(f"/api/detect/alerts/{listed[0]['id']}", headers=elsewhere).status_code == 404
+
+
+def test_the_entity_filter_matches_whole_keys_and_refuses_masked_readers_a_person_search(
+    client, staff, alerts
+):
+    client.force_login(staff.analyst)
+    assert page(client, f"/detect/?entity={WINNER[:-1]}").count('data-alert="') == 0  # no prefix search
+    assert page(client, f"/detect/?entity={TRADER}", status=403)  # the analyst sees TRADER masked
+    assert page(client, f"/detect/?entity={TRADER[:10]}").count('data-alert="') == 0
+    token = issue_token(staff.analyst, "t")
+    response = client.get(f"/api/detect/alerts?entity={TRADER}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
