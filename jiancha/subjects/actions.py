@@ -183,6 +183,23 @@ def _apply(
     return closed, opened
 
 
+def _check_current(change: Change, open_entry: Entry | None) -> None:
+    """Refuse a change that no longer fits the person's registry: a join for someone already in it,
+    or a leave, transfer or category change of an entry that is no longer the open one."""
+    if change.kind == ChangeKind.REVIEW:
+        return
+    expected = change.entry_id
+    actual = open_entry.pk if open_entry is not None else None
+    if expected != actual:
+        raise SubjectsRefused(
+            _(
+                "change %(id)d is out of date: the registry entries of %(name)s changed since it was "
+                "proposed; refresh and decide the newer proposal"
+            )
+            % {"id": change.pk, "name": change.name}
+        )
+
+
 def decide(
     user: User,
     changes: Iterable[int],
@@ -224,15 +241,30 @@ def decide(
                     _("change %(id)d is an unclear case: choose the category (0 if not supervised)")
                     % {"id": change.pk}
                 )
+            if category is not None and change.kind != ChangeKind.REVIEW:
+                # A category chosen for a batch would otherwise overwrite every rule's decision in it.
+                raise SubjectsRefused(
+                    _("change %(id)d is not an unclear case: a category is chosen only for those")
+                    % {"id": change.pk}
+                )
         now = timezone.now()
         events, closed, opened = [], [], []
+        # Each person's open entry as the batch goes: a change proposed before the person's entries
+        # changed (another join confirmed since, a leave already applied) is stale and refused.
+        persons = {c.person_key for c in chosen}
+        current: dict[str, Entry | None] = dict.fromkeys(persons)
+        for entry in Entry.objects.select_for_update().filter(person_key__in=persons, valid_to__isnull=True):
+            current[entry.person_key] = entry
         for change in chosen:
             if confirm:
-                if change.kind == ChangeKind.REVIEW or category is not None:
+                _check_current(change, current[change.person_key])
+                if change.kind == ChangeKind.REVIEW:
                     change.category = category  # the person's decision overrides the rule's
                 old, new = _apply(change, actor, change.category, now)
                 closed += [old] if old else []
                 opened += [new] if new else []
+                if old is not None or new is not None:
+                    current[change.person_key] = new
             change.status = ChangeStatus.CONFIRMED if confirm else ChangeStatus.REJECTED
             change.decided_by, change.decided_at, change.note = actor, now, note
             events.append(

@@ -264,3 +264,37 @@ def test_rights_and_scope_are_enforced(users: dict[str, Any]) -> None:
     with pytest.raises(actions.SubjectsRefused, match="already rejected"):
         actions.decide(users["root"], [change.pk], confirm=True)
     assert not Entry.objects.exists()
+
+
+def test_a_category_is_chosen_only_for_unclear_cases(users: dict[str, Any]) -> None:
+    actions.refresh(actor="test", on=ON)
+    joins = list(Change.objects.filter(kind=ChangeKind.JOIN, status=ChangeStatus.PENDING)[:3])
+    with pytest.raises(actions.SubjectsRefused, match="not an unclear case"):
+        actions.decide(users["root"], [c.pk for c in joins], confirm=True, category=0)
+    assert not Entry.objects.exists()
+    assert all(c.status == ChangeStatus.PENDING for c in Change.objects.filter(pk__in=[c.pk for c in joins]))
+
+
+def test_a_stale_change_is_refused_and_no_person_gets_two_open_entries(users: dict[str, Any]) -> None:
+    actions.refresh(actor="test", on=ON)
+    join = Change.objects.filter(kind=ChangeKind.JOIN, status=ChangeStatus.PENDING).first()
+    assert join is not None
+    # The same person proposed to join again (as after a move while the first join was pending).
+    duplicate = Change.objects.get(pk=join.pk)
+    duplicate.pk = None
+    duplicate.effective = join.effective + dt.timedelta(days=30)
+    duplicate.save()
+    actions.decide(users["root"], [join.pk], confirm=True)
+    with pytest.raises(actions.SubjectsRefused, match="out of date"):
+        actions.decide(users["root"], [duplicate.pk], confirm=True)
+    assert Entry.objects.filter(person_key=join.person_key, valid_to=None).count() == 1
+    # Both in one batch: the second is refused too, and nothing of the batch is applied.
+    again = Change.objects.get(pk=duplicate.pk)
+    again.pk = None
+    again.save()
+    other = Change.objects.filter(kind=ChangeKind.JOIN, status=ChangeStatus.PENDING).exclude(
+        person_key=join.person_key
+    )[0]
+    with pytest.raises(actions.SubjectsRefused, match="out of date"):
+        actions.decide(users["root"], [other.pk, again.pk], confirm=True)
+    assert not Entry.objects.filter(person_key=other.person_key).exists()
