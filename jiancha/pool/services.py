@@ -238,6 +238,21 @@ def parent_search(user: User, query_id: int | None) -> ProfileQuery | None:
     ).first()
 
 
+def open_query(
+    user: User, kind: str, key: str, masked: str, purpose: str, case_reference: str = ""
+) -> ProfileQuery:
+    """Check and record a query of a person's or company's data made elsewhere (the relation graph):
+    the same right, purpose and case checks, log and ledger event as a profile query."""
+    _require(user)
+    purpose = _check_purpose(purpose)
+    _run_purpose_checks(user, case_reference)
+    return _log(user, kind, key, masked, purpose, case_reference, None)
+
+
+def close_query(query: ProfileQuery, facts: int) -> None:
+    _answered(query, facts)
+
+
 @dataclass
 class ProfileAnswer:
     profile: profiles.PersonProfile | profiles.CompanyProfile

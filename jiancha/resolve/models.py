@@ -51,6 +51,9 @@ class ReviewPair(models.Model):
             models.UniqueConstraint(fields=["kind", "left_key", "right_key"], name="resolve_review_pair")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.left_key} ~ {self.right_key}"
+
 
 class MatchDecision(models.Model):
     """An analyst's decision on a pair (人工确认/否决). It wins over the model on every later run."""

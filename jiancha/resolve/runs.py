@@ -18,7 +18,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from django.conf import settings
 from django.utils import timezone
 
 from jiancha.pool import identities, store
@@ -31,7 +30,8 @@ Progress = Callable[[str, int, int], None]
 
 
 def state_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "resolve"
+    # Beside the pool's tables, so that a pool directory carries its resolution state with it.
+    path = store.pool_dir() / "resolve"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -130,8 +130,8 @@ def run(
         if mode == "incremental":
             connection.execute(
                 f"INSERT INTO {scored} SELECT * FROM read_parquet('{edges_path(kind)}') "
-                f'WHERE record_key_l IN (SELECT record_key FROM "{table}") '
-                f'AND record_key_r IN (SELECT record_key FROM "{table}")'
+                f'WHERE record_key_l IN (SELECT sig FROM "{table}") '
+                f'AND record_key_r IN (SELECT sig FROM "{table}")'
             )
         connection.execute(
             f"COPY (SELECT DISTINCT * FROM {scored} ORDER BY ALL) TO '{edges_path(kind)}' (FORMAT parquet)"

@@ -1,0 +1,90 @@
+"""What the resolve app offers other rooms and people: related parties and connections, under a
+stated purpose, logged like profile queries (pool.services.open_query), identifiers masked by role."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from jiancha.access.models import User
+from jiancha.identifiers import IdentifierError, parse_resident_id, validate_uscc
+from jiancha.pool import services as pool
+
+from . import graph
+
+QueryRefused = pool.QueryRefused
+
+
+def node_of(subject: str) -> tuple[str, str]:
+    """A resident ID or a USCC as a graph node (``P:…``/``C:…``) and the profile kind."""
+    text = subject.strip().upper()
+    try:
+        return "P:" + parse_resident_id(text).number, "person"
+    except IdentifierError:
+        pass
+    try:
+        return "C:" + validate_uscc(text), "company"
+    except IdentifierError:
+        raise QueryRefused(_("enter a valid resident ID or USCC")) from None
+
+
+def _shown(node: str, full: bool) -> str:
+    kind, key = node.split(":", 1)
+    return node if full or kind == "C" else f"{kind}:{pool.mask_id_number(key)}"
+
+
+def _hop(hop: graph.Hop, full: bool) -> dict[str, Any]:
+    data = asdict(hop)
+    data["source"], data["target"] = _shown(hop.source, full), _shown(hop.target, full)
+    return data
+
+
+def related_parties(
+    user: User, subject: str, purpose: str, k: int = 2, case_reference: str = ""
+) -> tuple[int, list[dict[str, Any]]]:
+    """The parties within k hops of a person or company, each with its path and the evidence of each
+    edge. Returns (query id, parties). Refused without the right, a purpose, or a known subject."""
+    node, kind = node_of(subject)
+    if not 1 <= k <= 4:
+        raise QueryRefused(_("the number of hops must be between 1 and 4"))
+    key = node.split(":", 1)[1]
+    query = pool.open_query(
+        user, kind, key, pool.mask_id_number(key) if kind == "person" else key, purpose, case_reference
+    )
+    found = graph.related(node, k)
+    full = pool.sees_full_identifiers(user)
+    parties = [
+        {
+            "node": _shown(r.node, full),
+            "link": pool.subject_token(
+                "person" if r.node.startswith("P:") else "company", r.node[2:], user.pk
+            ),
+            "name": r.name,
+            "hops": r.hops,
+            "path": [_hop(h, full) for h in r.path],
+        }
+        for r in found
+    ]
+    pool.close_query(query, len(parties))
+    return query.pk, parties
+
+
+def how_connected(
+    user: User, first: str, second: str, purpose: str, case_reference: str = ""
+) -> list[list[dict[str, Any]]]:
+    """The shortest explained paths between two parties."""
+    a, kind = node_of(first)
+    b, _kind = node_of(second)
+    key = a.split(":", 1)[1]
+    query = pool.open_query(user, kind, key, pool.mask_id_number(key), purpose, case_reference)
+    paths = graph.connections(a, b)
+    full = pool.sees_full_identifiers(user)
+    pool.close_query(query, len(paths))
+    return [[_hop(h, full) for h in path] for path in paths]
+
+
+def relatives_for_recusal(id_number: str) -> list[str]:
+    """Resident IDs of a person's family and business ties within two hops (for recusal checks)."""
+    return [r.node[2:] for r in graph.related("P:" + id_number, 2) if r.node.startswith("P:")]
