@@ -144,14 +144,14 @@ UNIQUE_NAME_SHARE = {"person": 0.1, "company": 0.01}
 def train(connection: duckdb.DuckDBPyConnection, kind: str, records: str) -> Model:
     """Train u from pairs of different identities, m from the exact links (records sharing a valid
     identifier, one row per department and spelling), and name frequencies (重名) from identities."""
-    identities = connection.execute(
-        f'SELECT count(DISTINCT coalesce(id_number, sig)) FROM "{records}"'
-    ).fetchall()[0][0]
+    # Identities are counted by identifier: records without one may be anybody's, and counting each as
+    # a person of its own would make every name they bear look common.
+    identities = connection.execute(f'SELECT count(DISTINCT id_number) FROM "{records}"').fetchall()[0][0]
     n = max(identities, 2)
     # The chance that *another* identity bears this name: (k − 1) / N, not Splink's default k / N,
     # which counts the identity itself and so under-rates rare names.
     frequencies = connection.execute(
-        f"SELECT name_norm, greatest(count(DISTINCT coalesce(id_number, sig)) - 1, {UNIQUE_NAME_SHARE[kind]}) / {n}::DOUBLE "
+        f"SELECT name_norm, greatest(count(DISTINCT id_number) - 1, {UNIQUE_NAME_SHARE[kind]}) / {n}::DOUBLE "
         f'FROM "{records}" WHERE name_norm IS NOT NULL GROUP BY 1 ORDER BY 1'
     ).fetchall()
     share = min(1.0, TRAINING_IDS / n)

@@ -78,3 +78,6 @@ class MatchDecision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "left_key", "right_key"], name="resolve_decision_pair")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.left_key} ~ {self.right_key}: {self.decision}"

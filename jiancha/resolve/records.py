@@ -69,13 +69,8 @@ COMPANY_MENTIONS = (
     Mention("Bid", "bidder", "bidderName"),
     Mention("Award", "supplier", "supplierName"),
     Mention("Vehicle", "ownerCompany", "ownerName", where="ownerCompany IS NOT NULL"),
-    Mention("Payment", "payerIdNumber", "payerName", where=f"payerIdType = '{COMPANY_ID_TYPE}'"),
-    Mention(
-        "Payment",
-        "beneficiaryIdNumber",
-        "beneficiaryName",
-        where=f"beneficiaryIdType = '{COMPANY_ID_TYPE}'",
-    ),
+    # Payments typed with a USCC are left out: banks' account-name fields there often carry the
+    # person who operates the account (个体户), not the company's name.
 )
 
 MENTIONS = {"person": PERSON_MENTIONS, "company": COMPANY_MENTIONS}
@@ -83,25 +78,27 @@ KINDS = tuple(MENTIONS)
 
 
 def _select(kind: str, m: Mention) -> str:
-    valid = "jc_rid_error(i) IS NULL" if kind == "person" else "jc_uscc_error(i) IS NULL"
+    valid = "jc_rid_error(_m_raw) IS NULL" if kind == "person" else "jc_uscc_error(_m_raw) IS NULL"
     if kind == "person":
-        birth = f"coalesce(CAST({m.birth} AS DATE), CAST(jc_rid_birth(id_number) AS DATE))"
+        birth = f"coalesce(CAST({m.birth} AS DATE), CAST(jc_rid_birth(_m_id) AS DATE))"
         gender = (
-            f"coalesce(CAST({m.gender} AS VARCHAR), CASE WHEN id_number IS NULL THEN NULL "
-            "WHEN CAST(substr(id_number, 17, 1) AS INTEGER) % 2 = 1 THEN '男' ELSE '女' END)"
+            f"coalesce(CAST({m.gender} AS VARCHAR), CASE WHEN _m_id IS NULL THEN NULL "
+            "WHEN CAST(substr(_m_id, 17, 1) AS INTEGER) % 2 = 1 THEN '男' ELSE '女' END)"
         )
     else:
         birth, gender = "CAST(NULL AS DATE)", "CAST(NULL AS VARCHAR)"
     # The inner query keeps the identifier only when it is valid: an identifier that fails its check
-    # is no identifier (departments' typos), and must not take part in the hard rule.
+    # is no identifier (departments' typos), and must not take part in the hard rule. The mention's
+    # name and identifier get aliases of their own: a table may have a column called "name" that
+    # is not this mention's (Payroll.name is the employee's, not the employer's).
     return (
         f"SELECT '{m.table}.{m.role}:' || _batch || ':' || _row AS record_key, '{m.table}' AS tab, "
-        f"'{m.role}' AS role, _feed AS feed, _batch AS batch, _file AS file, _row AS row, name, id_number, "
-        f"{birth} AS birth_date, {gender} AS gender, CAST({m.address} AS VARCHAR) AS address, "
+        f"'{m.role}' AS role, _feed AS feed, _batch AS batch, _file AS file, _row AS row, _m_name AS name, "
+        f"_m_id AS id_number, {birth} AS birth_date, {gender} AS gender, CAST({m.address} AS VARCHAR) AS address, "
         f"regexp_replace(CAST({m.phone} AS VARCHAR), '[^0-9]', '', 'g') AS phone "
-        f'FROM (SELECT *, "{m.name}" AS name, CASE WHEN {valid} THEN i END AS id_number '
-        f'FROM (SELECT *, "{m.role}" AS i FROM "{m.table}") WHERE {m.where}) '
-        f"WHERE name IS NOT NULL OR id_number IS NOT NULL"
+        f'FROM (SELECT *, "{m.name}" AS _m_name, CASE WHEN {valid} THEN _m_raw END AS _m_id '
+        f'FROM (SELECT *, "{m.role}" AS _m_raw FROM "{m.table}") WHERE {m.where}) '
+        f"WHERE _m_name IS NOT NULL OR _m_id IS NOT NULL"
     )
 
 
