@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
@@ -187,11 +188,15 @@ def train(connection: duckdb.DuckDBPyConnection, kind: str, records: str) -> Mod
 def _linker(connection: duckdb.DuckDBPyConnection, table: str, model: Model) -> Linker:
     api = DuckDBAPI(connection)
     linker = Linker(api.register(table), dict(model.settings), log_level=logging.WARNING)
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE _tf_name AS SELECT * FROM (VALUES (NULL::VARCHAR, NULL::DOUBLE)) t(name_norm, tf_name_norm) WHERE FALSE"
+    frequencies = pa.table(
+        {
+            "name_norm": pa.array([n for n, _f in model.name_frequencies], pa.string()),
+            "tf_name_norm": pa.array([f for _n, f in model.name_frequencies], pa.float64()),
+        }
     )
-    if model.name_frequencies:
-        connection.executemany("INSERT INTO _tf_name VALUES (?, ?)", model.name_frequencies)
+    connection.register("_tf_name_arrow", frequencies)
+    connection.execute("CREATE OR REPLACE TEMP TABLE _tf_name AS SELECT * FROM _tf_name_arrow")
+    connection.unregister("_tf_name_arrow")
     linker.table_management.register_term_frequency_lookup(api.register("_tf_name"), "name_norm")
     return linker
 

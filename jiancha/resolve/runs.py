@@ -169,15 +169,25 @@ def _node(alias: str) -> str:
     return f"CASE WHEN {alias}.id_number IS NOT NULL THEN 'id:' || {alias}.id_number ELSE 'sig:' || {alias}.sig END"
 
 
+def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[str]]) -> None:
+    """A temporary table of text columns from Python lists, through Arrow (executemany is row by row)."""
+    connection.register(f"{name}_arrow", pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    connection.unregister(f"{name}_arrow")
+
+
 def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, scored: str) -> KindFigures:
     """Cluster nodes under the hard rule and decisions; leave ``_<kind>_identity`` (one row a record)."""
     decisions = list(MatchDecision.objects.filter(kind=kind).values_list("left_key", "right_key", "decision"))
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE _decided AS SELECT * FROM (VALUES (NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR)) "
-        "t(l, r, decision) WHERE FALSE"
+    _table(
+        connection,
+        "_decided",
+        {
+            "l": [d[0] for d in decisions],
+            "r": [d[1] for d in decisions],
+            "decision": [d[2] for d in decisions],
+        },
     )
-    if decisions:
-        connection.executemany("INSERT INTO _decided VALUES (?, ?, ?)", [list(d) for d in decisions])
     # Pairs are scored between signatures; a node is an identifier, or a signature without one.
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE _nodes AS SELECT sig AS record_key, any_value("
@@ -212,20 +222,16 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
         current = anchors.get(root)
         if current is None or (node.startswith("id:") and not current.startswith("id:")):
             anchors[root] = node
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE _anchor (node VARCHAR, anchor VARCHAR, by_analyst BOOLEAN)"
-    )
     accepted = {e.left for e in edges if e.probability > 1} | {e.right for e in edges if e.probability > 1}
-    if roots:
-        connection.executemany(
-            "INSERT INTO _anchor VALUES (?, ?, ?)", [(n, anchors[r], n in accepted) for n, r in roots.items()]
-        )
+    nodes = sorted(roots)
+    _table(connection, "_anchor", {"node": nodes, "anchor": [anchors[roots[n]] for n in nodes]})
+    _table(connection, "_by_analyst", {"node": sorted(accepted)})
     prefix = "P" if kind == "person" else "C"
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE _{kind}_identity AS SELECT t.*, "
         f"'{prefix}' || substr(sha256('jiancha:{kind}:' || coalesce(a.anchor, n.node)), 1, 15) AS identity, "
         "CASE WHEN coalesce(a.anchor, n.node) LIKE 'id:%' THEN substr(coalesce(a.anchor, n.node), 4) END AS cluster_id, "
-        "CASE WHEN a.by_analyst THEN 'analyst' WHEN t.id_number IS NOT NULL THEN 'identifier' "
+        "CASE WHEN n.node IN (SELECT node FROM _by_analyst) THEN 'analyst' WHEN t.id_number IS NOT NULL THEN 'identifier' "
         "WHEN a.anchor IS NOT NULL AND a.anchor <> n.node THEN 'model' ELSE 'none' END AS linked_by "
         f'FROM "{table}" t JOIN _nodes n ON n.record_key = t.sig LEFT JOIN _anchor a ON a.node = n.node'
     )

@@ -3,9 +3,12 @@ stated purpose, logged like profile queries (pool.services.open_query), identifi
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from jiancha.access.models import User
@@ -35,20 +38,37 @@ def _shown(node: str, full: bool) -> str:
     return node if full or kind == "C" else f"{kind}:{pool.mask_id_number(key)}"
 
 
+def ref(node: str) -> str:
+    """An opaque, stable handle for a node on a page (masked identifiers may collide; this does not)."""
+    return "n" + hmac.new(settings.SECRET_KEY.encode(), node.encode(), hashlib.sha256).hexdigest()[:12]
+
+
 def _hop(hop: graph.Hop, full: bool) -> dict[str, Any]:
     data = asdict(hop)
     data["source"], data["target"] = _shown(hop.source, full), _shown(hop.target, full)
+    data["source_ref"], data["target_ref"] = ref(hop.source), ref(hop.target)
     return data
+
+
+@dataclass
+class GraphAnswer:
+    query_id: int
+    subject_ref: str
+    subject: str  # as the user may see it
+    subject_name: str
+    kind: str  # P or C
+    parties: list[dict[str, Any]]
+    full_identifiers: bool
 
 
 def related_parties(
     user: User, subject: str, purpose: str, k: int = 2, case_reference: str = ""
-) -> tuple[int, list[dict[str, Any]]]:
+) -> GraphAnswer:
     """The parties within k hops of a person or company, each with its path and the evidence of each
-    edge. Returns (query id, parties). Refused without the right, a purpose, or a known subject."""
+    edge. Refused without the right, a purpose, or a subject the graph knows."""
     node, kind = node_of(subject)
-    if not 1 <= k <= 4:
-        raise QueryRefused(_("the number of hops must be between 1 and 4"))
+    if not 1 <= k <= 3:
+        raise QueryRefused(_("the number of hops must be between 1 and 3"))
     key = node.split(":", 1)[1]
     query = pool.open_query(
         user, kind, key, pool.mask_id_number(key) if kind == "person" else key, purpose, case_reference
@@ -58,6 +78,8 @@ def related_parties(
     parties = [
         {
             "node": _shown(r.node, full),
+            "ref": ref(r.node),
+            "kind": r.node[0],
             "link": pool.subject_token(
                 "person" if r.node.startswith("P:") else "company", r.node[2:], user.pk
             ),
@@ -68,7 +90,11 @@ def related_parties(
         for r in found
     ]
     pool.close_query(query, len(parties))
-    return query.pk, parties
+    if not parties and node not in graph.build().index:
+        raise QueryRefused(_("the relation graph knows nothing about this subject"))
+    return GraphAnswer(
+        query.pk, ref(node), _shown(node, full), graph.build().names.get(node, ""), node[0], parties, full
+    )
 
 
 def how_connected(

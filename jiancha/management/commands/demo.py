@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 )
             users = build_demo(org_files=(region / "orgs" / "divisions.csv", region / "orgs" / "units.csv"))
             self._load_pool(region)
+            self.stdout.write("实体解析 / resolving people and companies across the feeds")
+            call_command("resolve", "run", "--incremental")
         # Sign a checkpoint over everything the demo recorded, as the scheduled job would.
         call_command("ledger", "checkpoint")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / Demo data ready."))
