@@ -154,6 +154,12 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
     ),
     HomeEntry(_("Alert review"), _("Human review of risk alerts and entity matches."), "analyse_data"),
     HomeEntry(
+        _("Entity match review"),
+        _("Pairs of records the matching model is unsure of: same person or not?"),
+        "analyse_data",
+        "resolve:review",
+    ),
+    HomeEntry(
         _("Department feeds"),
         _("Feeds, import batches and their quality reports."),
         "analyse_data",

@@ -36,6 +36,14 @@ class Line:
     label: str
     kind: str
 
+    @property
+    def mx(self) -> float:
+        return round((self.x1 + self.x2) / 2, 1)
+
+    @property
+    def my(self) -> float:
+        return round((self.y1 + self.y2) / 2, 1)
+
 
 def layout(
     subject_ref: str, subject: str, kind: str, parties: list[dict[str, Any]]
