@@ -176,9 +176,9 @@ def _hop(g: Graph, u: int, v: int) -> Hop:
     )
 
 
-def related(node: str, k: int = 2, limit: int = 500) -> list[Related]:
+def related(node: str, k: int = 2, limit: int = 500, kinds: set[str] | None = None) -> list[Related]:
     """Parties within ``k`` hops of ``node`` (e.g. ``P:<resident ID>``), nearest first, each with a
-    shortest path and the evidence of every edge on it."""
+    shortest path and the evidence of every edge on it; ``kinds`` limits the edges followed."""
     g = build()
     if node not in g.index:
         return []
@@ -192,6 +192,8 @@ def related(node: str, k: int = 2, limit: int = 500) -> list[Related]:
         if depth[u] >= k:
             continue
         for v in sorted(g.graph.neighbors(u)):
+            if kinds is not None and not any(e["kind"] in kinds for e in g.graph.get_all_edge_data(u, v)):
+                continue
             if v not in parent:
                 parent[v], depth[v] = u, depth[u] + 1
                 found.append(v)

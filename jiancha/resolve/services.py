@@ -111,6 +111,12 @@ def how_connected(
     return [[_hop(h, full) for h in path] for path in paths]
 
 
-def relatives_for_recusal(id_number: str) -> list[str]:
-    """Resident IDs of a person's family and business ties within two hops (for recusal checks)."""
-    return [r.node[2:] for r in graph.related("P:" + id_number, 2) if r.node.startswith("P:")]
+def family_for_recusal(id_number: str) -> list[tuple[str, str]]:
+    """(name, relation) of a person's family within two family links — spouse, parents, children,
+    siblings, in-laws, grandparents — for recusal checks (回避). Not logged as a query: no data is shown,
+    the caller only compares names with its own staff."""
+    found = []
+    for party in graph.related("P:" + id_number, 2, kinds={"family"}):
+        if party.node.startswith("P:") and party.name:
+            found.append((party.name, " → ".join(hop.label for hop in party.path)))
+    return found

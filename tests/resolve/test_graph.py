@@ -114,3 +114,27 @@ def test_profiles_use_resolved_identities(resolved):
     profile = person_profile(str(found[0]["clusterId"]))
     assert len(profile.aliases) >= 2
     assert profile.resolved and all(r["link"] in {"model", "analyst"} for r in profile.resolved)
+
+
+def test_recusal_finds_a_staff_member_in_the_family_graph(resolved):
+    from types import SimpleNamespace
+
+    from jiancha.cases.recusal import RelationGraphFamily
+    from jiancha.resolve.services import family_for_recusal
+
+    child, parent, sibling = _family()
+    family = dict(family_for_recusal(child))
+    names = {
+        str(r["idNumber"]): str(r["name"])
+        for r in rows("SELECT idNumber, any_value(name) AS name FROM Person GROUP BY 1")
+    }
+    assert family[names[parent]] == "parent"
+    assert names[sibling] in family
+    investigator = User.objects.get(username="investigator")
+    investigator.first_name, investigator.last_name = names[sibling], ""
+    person = SimpleNamespace(name=names[child], identity_id=child)
+    found = list(RelationGraphFamily().relations(investigator, person))  # type: ignore[arg-type]
+    assert found and found[0].source == "relation_graph" and names[sibling] in found[0].relation
+    assert (
+        list(RelationGraphFamily().relations(investigator, SimpleNamespace(name="x", identity_id=""))) == []
+    )  # type: ignore[arg-type]
