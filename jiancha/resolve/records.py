@@ -103,13 +103,18 @@ def _select(kind: str, m: Mention) -> str:
 
 
 # Records the same in every compared field are one signature (签名): scored once, whatever their
-# number (a person's hundred bank transfers). A record without identifier that has nothing but a name
-# is its own signature: a name alone identifies no one (张伟).
-SIGNATURE = (
-    "CASE WHEN id_number IS NULL AND birth_date IS NULL AND phone IS NULL AND address IS NULL THEN record_key "
-    "ELSE md5(concat_ws('|', coalesce(id_number, ''), coalesce(name, ''), coalesce(CAST(birth_date AS VARCHAR), ''), "
-    "coalesce(gender, ''), coalesce(phone, ''), coalesce(address, ''))) END"
+# number (a person's hundred bank transactions). A person's record without identifier that has nothing
+# but a name is its own signature: a name alone identifies no one (张伟). A company's name does (names
+# are unique within a registration authority), so company records always share signatures.
+SIGNATURE_FIELDS = (
+    "md5(concat_ws('|', coalesce(id_number, ''), coalesce(name, ''), coalesce(CAST(birth_date AS VARCHAR), ''), "
+    "coalesce(gender, ''), coalesce(phone, ''), coalesce(address, '')))"
 )
+SIGNATURE = {
+    "person": "CASE WHEN id_number IS NULL AND birth_date IS NULL AND phone IS NULL AND address IS NULL "
+    f"THEN record_key ELSE {SIGNATURE_FIELDS} END",
+    "company": SIGNATURE_FIELDS,
+}
 
 
 def build(
@@ -143,7 +148,7 @@ def build(
     connection.execute(
         f'CREATE OR REPLACE TABLE "{target}" AS SELECT r.*, k.name_norm, k.pinyin, '
         "k.pinyin[-1] AS py_generic, k.surname_py, "
-        f"{SIGNATURE} AS sig "
+        f"{SIGNATURE[kind]} AS sig "
         f'FROM "_raw_{target}" r LEFT JOIN _name_keys k USING (name) ORDER BY record_key'
     )
     connection.unregister("_name_keys")

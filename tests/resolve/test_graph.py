@@ -133,8 +133,8 @@ def test_recusal_finds_a_staff_member_in_the_family_graph(resolved):
     investigator = User.objects.get(username="investigator")
     investigator.first_name, investigator.last_name = names[sibling], ""
     person = SimpleNamespace(name=names[child], identity_id=child)
-    found = list(RelationGraphFamily().relations(investigator, person))  # type: ignore[arg-type]
+    found = list(RelationGraphFamily().relations(investigator, person))
     assert found and found[0].source == "relation_graph" and names[sibling] in found[0].relation
     assert (
         list(RelationGraphFamily().relations(investigator, SimpleNamespace(name="x", identity_id=""))) == []
-    )  # type: ignore[arg-type]
+    )
