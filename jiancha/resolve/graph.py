@@ -99,9 +99,13 @@ SHARED_SQL = (
     "SELECT x.n AS a, y.n AS b, 'shared_' || x.c AS kind, '' AS label, x.feed, x.file, x.row "
     "FROM c x JOIN c y ON x.v = y.v AND x.c = y.c AND x.n < y.n JOIN g ON g.v = x.v AND g.c = x.c"
 )
+# Names of parties: the register's, else (units are not in the company register) an employer's name.
 NAMES_SQL = (
-    "SELECT 'P:' || idNumber AS node, any_value(name) AS name FROM Person GROUP BY 1 "
-    "UNION ALL SELECT 'C:' || uscCode, any_value(name) FROM Company GROUP BY 1"
+    "SELECT node, arg_min(name, rank) AS name FROM ("
+    "SELECT 'P:' || idNumber AS node, name, 1 AS rank FROM Person "
+    "UNION ALL SELECT 'C:' || uscCode, name, 1 FROM Company "
+    "UNION ALL SELECT 'C:' || employer, employerName, 2 FROM Employment "
+    "UNION ALL SELECT 'C:' || employer, employerName, 3 FROM SocialInsurance) WHERE name IS NOT NULL GROUP BY node"
 )
 
 
@@ -164,15 +168,42 @@ def build() -> Graph:
         return built
 
 
+# A family label read from the other end: "b is a's parent" is "a is b's child".
+REVERSED = {
+    "parent": "child",
+    "child": "parent",
+    "parent-in-law": "child-in-law",
+    "child-in-law": "parent-in-law",
+}
+
+
+def _label(edge: dict[str, Any], source: str) -> str:
+    """The edge's label as seen walking from ``source``: what the next party is to this one."""
+    label = str(edge["label"] or "")
+    if edge["kind"] == "family" and edge["a"] != source:
+        return REVERSED.get(label, label)
+    return label
+
+
 def _hop(g: Graph, u: int, v: int) -> Hop:
+    source = g.node_key(u)
     evidence = [dict(e) for e in g.graph.get_all_edge_data(u, v)]
     first = evidence[0]
     return Hop(
-        g.node_key(u),
+        source,
         g.node_key(v),
         str(first["kind"]),
-        str(first["label"] or ""),
-        [{k: e[k] for k in ("kind", "label", "feed", "file", "row")} for e in evidence],
+        _label(first, source),
+        [
+            {
+                "kind": e["kind"],
+                "label": _label(e, source),
+                "feed": e["feed"],
+                "file": e["file"],
+                "row": e["row"],
+            }
+            for e in evidence
+        ],
     )
 
 

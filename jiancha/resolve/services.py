@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from jiancha.access.models import User
 from jiancha.identifiers import IdentifierError, parse_resident_id, validate_uscc
@@ -43,8 +44,38 @@ def ref(node: str) -> str:
     return "n" + hmac.new(settings.SECRET_KEY.encode(), node.encode(), hashlib.sha256).hexdigest()[:12]
 
 
+KINDS = {
+    "family": _l("family"),
+    "ownership": _l("shareholding"),
+    "legal_representative": _l("legal representative"),
+    "director": _l("officer"),
+    "employment": _l("post"),
+    "social_insurance": _l("social insurance"),
+    "shared_phone": _l("shared phone"),
+    "shared_address": _l("shared address"),
+    "payment": _l("payments"),
+}
+FAMILY = {
+    "spouse": _l("spouse"),
+    "parent": _l("parent"),
+    "child": _l("child"),
+    "sibling": _l("sibling"),
+    "parent-in-law": _l("parent-in-law"),
+    "child-in-law": _l("child-in-law"),
+}
+
+
+def describe(kind: str, label: str) -> str:
+    """An edge in the reader's language: "family: parent", "shareholding 30.0%"."""
+    words = str(KINDS.get(kind, kind))
+    if not label:
+        return words
+    return f"{words}: {FAMILY[label]}" if label in FAMILY else f"{words} {label}"
+
+
 def _hop(hop: graph.Hop, full: bool) -> dict[str, Any]:
     data = asdict(hop)
+    data["text"] = describe(hop.kind, hop.label)
     data["source"], data["target"] = _shown(hop.source, full), _shown(hop.target, full)
     data["source_ref"], data["target_ref"] = ref(hop.source), ref(hop.target)
     return data
