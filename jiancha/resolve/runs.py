@@ -43,7 +43,7 @@ class KindFigures:
     records_without_id: int = 0
     pairs_scored: int = 0
     links_by_model: int = 0
-    links_refused_by_hard_rule: int = 0
+    links_refused: int = 0
     review_pairs: int = 0
 
 
@@ -243,12 +243,9 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
     figures.links_by_model = sum(
         1 for e in edges if e.probability <= 1 and roots.get(e.left) == roots.get(e.right)
     )
-    figures.links_refused_by_hard_rule = sum(
-        1
-        for e in edges
-        if roots.get(e.left) != roots.get(e.right)
-        and e.left.startswith("id:") == e.right.startswith("id:") is True
-    )
+    # Links above the threshold that clustering refused: the two sides ended with different
+    # identifiers (the hard rule), or an analyst's rejection stood between them.
+    figures.links_refused = sum(1 for e in edges if roots.get(e.left) != roots.get(e.right))
     figures.review_pairs = _queue(connection, kind, scored)
     return figures
 
