@@ -180,7 +180,8 @@ def _check_purpose(purpose: str) -> str:
     return text[:500]
 
 
-def _role_of(user: User) -> str:
+def role_of(user: User) -> str:
+    """The user's role code, as the ledger's actor label names it."""
     names = list(user.groups.values_list("name", flat=True))
     return names[0] if names else ""
 
@@ -208,7 +209,7 @@ def _log(
     )
     event = record_event(
         kind=f"pool.query.{kind}",
-        actor=actor_label(user.get_username(), _role_of(user)),
+        actor=actor_label(user.get_username(), role_of(user)),
         object_kind="data_query",
         object_id=str(query.pk),
         content={"subject": key, "kind": kind, "purpose": purpose, "case": case_reference, "query": query.pk},

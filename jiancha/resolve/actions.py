@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from jiancha.access.models import User
 from jiancha.access.services import has_capability
 from jiancha.ledger.services import actor_label, record_event
+from jiancha.pool.services import role_of
 
 from .models import MatchDecision, ReviewPair
 
@@ -16,11 +17,6 @@ class DecisionRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _role_of(user: User) -> str:
-    names = list(user.groups.values_list("name", flat=True))
-    return names[0] if names else ""
 
 
 @transaction.atomic
@@ -48,7 +44,7 @@ def decide_pair(
     )
     event = record_event(
         kind=f"resolve.match.{decision}",
-        actor=actor_label(user.get_username(), _role_of(user)),
+        actor=actor_label(user.get_username(), role_of(user)),
         object_kind="match_decision",
         object_id=str(saved.pk),
         content={"kind": kind, "left": left, "right": right, "decision": decision, "reason": saved.reason},

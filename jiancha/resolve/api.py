@@ -46,15 +46,19 @@ def _refused(error: services.QueryRefused) -> HttpError:
     return HttpError(403 if "query_pool" in error.message else 400, error.message)
 
 
-@router.post("/related", response=RelatedOut)
-def related(request: HttpRequest, body: RelatedIn) -> RelatedOut:
-    """Parties within ``hops`` of a person or company, each with its path and every edge's evidence."""
+def _related(request: HttpRequest, body: RelatedIn) -> services.GraphAnswer:
     try:
-        answer = services.related_parties(
+        return services.related_parties(
             _user(request), body.subject, body.purpose, body.hops, body.case_reference
         )
     except services.QueryRefused as refused:
         raise _refused(refused) from None
+
+
+@router.post("/related", response=RelatedOut)
+def related(request: HttpRequest, body: RelatedIn) -> RelatedOut:
+    """Parties within ``hops`` of a person or company, each with its path and every edge's evidence."""
+    answer = _related(request, body)
     return RelatedOut(
         query_id=answer.query_id,
         masked=not answer.full_identifiers,
@@ -66,16 +70,9 @@ def related(request: HttpRequest, body: RelatedIn) -> RelatedOut:
 @router.post("/related/ftm")
 def related_ftm(request: HttpRequest, body: RelatedIn) -> HttpResponse:
     """The same as FollowTheMoney entities, one JSON object a line."""
-    import json
-
-    try:
-        answer = services.related_parties(
-            _user(request), body.subject, body.purpose, body.hops, body.case_reference
-        )
-    except services.QueryRefused as refused:
-        raise _refused(refused) from None
-    body_text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in ftm.entities(answer))
-    return HttpResponse(body_text, content_type="application/x-ndjson; charset=utf-8")
+    return HttpResponse(
+        ftm.jsonl(_related(request, body)), content_type="application/x-ndjson; charset=utf-8"
+    )
 
 
 @router.post("/connections", response=list[list[dict[str, Any]]])

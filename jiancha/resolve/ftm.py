@@ -7,6 +7,7 @@ ID numbers appear as properties only for users who may see them in full.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,3 +60,7 @@ def entities(answer: GraphAnswer) -> Iterator[dict[str, Any]]:
                 ]
             eid = "jc-edge-" + hashlib.sha256(key.encode()).hexdigest()[:24]
             yield {"id": eid, "schema": schema, "properties": properties}
+
+
+def jsonl(answer: GraphAnswer) -> str:
+    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities(answer))

@@ -26,14 +26,21 @@ from jiancha.pool.reader import rows
 # A phone or address shared by more entities than this is a switchboard or an office block, not a tie.
 SHARED_CONTACT_MAX = 5
 
-# Person column resolved through IdentityLink when the row carries no identifier.
-_RESOLVED = "coalesce({col}, il.clusterId)"
-_JOIN = (
-    " LEFT JOIN IdentityLink il ON {col} IS NULL AND il.kind = 'person' AND il.recordTable = '{tab}' "
-    "AND il.recordRole = '{role}' AND il.recordBatch = t._batch AND il.recordRow = t._row"
-)
 EV = "t._feed AS feed, t._file AS file, t._row AS row"
 
+
+def _person_edge(table: str, column: str, target: str, kind: str, label: str, where: str = "TRUE") -> str:
+    """Edges from a person column to a company column; a row without the person's ID counts as the
+    identity resolution gave that mention (IdentityLink.clusterId)."""
+    return (
+        f"SELECT 'P:' || coalesce(t.{column}, il.clusterId) AS a, 'C:' || t.{target} AS b, '{kind}' AS kind, "
+        f"{label} AS label, {EV} FROM {table} t LEFT JOIN IdentityLink il ON t.{column} IS NULL "
+        f"AND il.kind = 'person' AND il.recordTable = '{table}' AND il.recordRole = '{column}' "
+        f"AND il.recordBatch = t._batch AND il.recordRow = t._row WHERE {where}"
+    )
+
+
+PERCENT = "coalesce(CAST(t.percentage AS VARCHAR) || '%', '')"
 EDGE_SQL = [
     # family: "relative is <label> of person" read as an edge person — relative labelled from the person's side
     "SELECT 'P:' || t.person AS a, 'P:' || t.relative AS b, 'family' AS kind, "
@@ -45,39 +52,15 @@ EDGE_SQL = [
     "SELECT DISTINCT ON (a, b) 'P:' || s.person AS a, 'P:' || p.relative AS b, 'family' AS kind, 'parent-in-law' AS label, "
     "p._feed AS feed, p._file AS file, p._row AS row FROM Family s JOIN Family p ON p.person = s.relative "
     "AND s.relationship = 'spouse' AND p.relationship IN ('father', 'mother')",
-    "SELECT 'P:' || "
-    + _RESOLVED.format(col="t.owner", tab="Ownership", role="owner")
-    + " AS a, 'C:' || t.asset AS b, 'ownership' AS kind, "
-    "coalesce(CAST(t.percentage AS VARCHAR) || '%', '') AS label, "
-    + EV
-    + " FROM Ownership t"
-    + _JOIN.format(col="t.owner", tab="Ownership", role="owner")
-    + " WHERE t.ownerCompany IS NULL",
+    _person_edge("Ownership", "owner", "asset", "ownership", PERCENT, "t.ownerCompany IS NULL"),
     "SELECT 'C:' || t.ownerCompany AS a, 'C:' || t.asset AS b, 'ownership' AS kind, "
-    "coalesce(CAST(t.percentage AS VARCHAR) || '%', '') AS label, "
+    + PERCENT
+    + " AS label, "
     + EV
     + " FROM Ownership t WHERE t.ownerCompany IS NOT NULL",
-    "SELECT 'P:' || "
-    + _RESOLVED.format(col="t.legalRepresentative", tab="Company", role="legalRepresentative")
-    + " AS a, 'C:' || t.uscCode AS b, 'legal_representative' AS kind, '' AS label, "
-    + EV
-    + " FROM Company t"
-    + _JOIN.format(col="t.legalRepresentative", tab="Company", role="legalRepresentative")
-    + "",
-    "SELECT 'P:' || "
-    + _RESOLVED.format(col="t.director", tab="Directorship", role="director")
-    + " AS a, 'C:' || t.organization AS b, 'director' AS kind, coalesce(t.role, '') AS label, "
-    + EV
-    + " FROM Directorship t"
-    + _JOIN.format(col="t.director", tab="Directorship", role="director")
-    + "",
-    "SELECT 'P:' || "
-    + _RESOLVED.format(col="t.employee", tab="Employment", role="employee")
-    + " AS a, 'C:' || t.employer AS b, 'employment' AS kind, coalesce(t.role, '') AS label, "
-    + EV
-    + " FROM Employment t"
-    + _JOIN.format(col="t.employee", tab="Employment", role="employee")
-    + "",
+    _person_edge("Company", "legalRepresentative", "uscCode", "legal_representative", "''"),
+    _person_edge("Directorship", "director", "organization", "director", "coalesce(t.role, '')"),
+    _person_edge("Employment", "employee", "employer", "employment", "coalesce(t.role, '')"),
     "SELECT DISTINCT ON (a, b) 'P:' || t.person AS a, 'C:' || t.employer AS b, 'social_insurance' AS kind, "
     "'' AS label, " + EV + " FROM SocialInsurance t",
     # payments between two identified parties, summed

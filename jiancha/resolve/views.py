@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -32,8 +30,7 @@ def relation_graph(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             if request.POST.get("format") == "ftm":
-                body = "\n".join(json.dumps(e, ensure_ascii=False) for e in ftm.entities(answer)) + "\n"
-                response = HttpResponse(body, content_type="application/x-ndjson; charset=utf-8")
+                response = HttpResponse(ftm.jsonl(answer), content_type="application/x-ndjson; charset=utf-8")
                 response["Content-Disposition"] = 'attachment; filename="relations.ftm.jsonl"'
                 return response
             nodes, lines = drawing.layout(
