@@ -89,7 +89,5 @@ def layout(
             if key in seen or a is None or b is None:
                 continue
             seen.add(key)
-            lines.append(
-                Line(a.x, a.y, b.x, b.y, hop.get("text") or hop["label"] or hop["kind"], hop["kind"])
-            )
+            lines.append(Line(a.x, a.y, b.x, b.y, hop.get("short") or hop["kind"], hop["kind"]))
     return list(placed.values()), lines

@@ -18,5 +18,7 @@ class GraphForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("accept", _("same entity")), ("reject", _("different entities"))])
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("accept", _("same entity")), ("reject", _("different entities"))]
+    )
     reason = forms.CharField(label=_("Reason"), min_length=4, max_length=500)

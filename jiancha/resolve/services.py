@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from jiancha.access.models import User
 from jiancha.identifiers import IdentifierError, parse_resident_id, validate_uscc
@@ -45,23 +45,23 @@ def ref(node: str) -> str:
 
 
 KINDS = {
-    "family": _l("family"),
-    "ownership": _l("shareholding"),
-    "legal_representative": _l("legal representative"),
-    "director": _l("officer"),
-    "employment": _l("post"),
-    "social_insurance": _l("social insurance"),
-    "shared_phone": _l("shared phone"),
-    "shared_address": _l("shared address"),
-    "payment": _l("payments"),
+    "family": gettext_lazy("family"),
+    "ownership": gettext_lazy("shareholding"),
+    "legal_representative": gettext_lazy("legal representative"),
+    "director": gettext_lazy("officer"),
+    "employment": gettext_lazy("post"),
+    "social_insurance": gettext_lazy("social insurance"),
+    "shared_phone": gettext_lazy("shared phone"),
+    "shared_address": gettext_lazy("shared address"),
+    "payment": gettext_lazy("payments"),
 }
 FAMILY = {
-    "spouse": _l("spouse"),
-    "parent": _l("parent"),
-    "child": _l("child"),
-    "sibling": _l("sibling"),
-    "parent-in-law": _l("parent-in-law"),
-    "child-in-law": _l("child-in-law"),
+    "spouse": gettext_lazy("spouse"),
+    "parent": gettext_lazy("parent"),
+    "child": gettext_lazy("child"),
+    "sibling": gettext_lazy("sibling"),
+    "parent-in-law": gettext_lazy("parent-in-law"),
+    "child-in-law": gettext_lazy("child-in-law"),
 }
 
 
@@ -73,9 +73,55 @@ def describe(kind: str, label: str) -> str:
     return f"{words}: {FAMILY[label]}" if label in FAMILY else f"{words} {label}"
 
 
+def short(kind: str, label: str) -> str:
+    """An edge in one or two words, for the drawing: "parent", "shareholding"."""
+    return str(FAMILY[label]) if kind == "family" and label in FAMILY else str(KINDS.get(kind, kind))
+
+
+FIELDS = {
+    "name": gettext_lazy("name"),
+    "birth_date": gettext_lazy("birth date"),
+    "gender": gettext_lazy("gender"),
+    "phone": gettext_lazy("phone"),
+    "address": gettext_lazy("address"),
+}
+# (field, comparison level) -> words; level -1 is "missing on one side", 0 "different".
+LEVELS = {
+    ("name", 3): gettext_lazy("same name"),
+    ("name", 2): gettext_lazy("same pinyin reading"),
+    ("name", 1): gettext_lazy("similar name"),
+    ("birth_date", 2): gettext_lazy("same date"),
+    ("birth_date", 1): gettext_lazy("same year"),
+    ("gender", 1): gettext_lazy("same"),
+    ("phone", 1): gettext_lazy("same"),
+    ("address", 2): gettext_lazy("same"),
+    ("address", 1): gettext_lazy("similar"),
+}
+
+
+def explain(explanation: list[dict[str, Any]], kind: str = "person") -> list[dict[str, Any]]:
+    """A pair's per-field weights in words: which fields agreed, how far, and how much each weighed."""
+    shown = []
+    for item in explanation:
+        level = item.get("level")
+        if kind == "company" and item["field"] == "name" and level is not None and level > 0:
+            level += 1  # companies' names have no pinyin level
+        if level is None or level < 0:
+            words = _("missing on one side")
+        elif level == 0:
+            words = _("different")
+        else:
+            words = str(LEVELS.get((item["field"], level), level))
+        shown.append(
+            {"field": str(FIELDS.get(item["field"], item["field"])), "level": words, "weight": item["weight"]}
+        )
+    return shown
+
+
 def _hop(hop: graph.Hop, full: bool) -> dict[str, Any]:
     data = asdict(hop)
     data["text"] = describe(hop.kind, hop.label)
+    data["short"] = short(hop.kind, hop.label)
     data["source"], data["target"] = _shown(hop.source, full), _shown(hop.target, full)
     data["source_ref"], data["target_ref"] = ref(hop.source), ref(hop.target)
     return data

@@ -13,8 +13,6 @@ from . import actions, drawing, ftm, services
 from .forms import DecisionForm, GraphForm
 from .models import ReviewPair
 
-KIND_LABELS = ("family", "ownership", "legal_representative", "director", "employment", "social_insurance")
-
 
 @capability_required("query_pool")
 def relation_graph(request: HttpRequest) -> HttpResponse:
@@ -42,7 +40,9 @@ def relation_graph(request: HttpRequest) -> HttpResponse:
 
 @capability_required("analyse_data")
 def review_queue(request: HttpRequest) -> HttpResponse:
-    pairs = ReviewPair.objects.all()[:100]
+    pairs = list(ReviewPair.objects.all()[:100])
+    for pair in pairs:
+        pair.explanation = services.explain(pair.explanation, pair.kind)
     return render(request, "resolve/review.html", {"pairs": pairs, "form": DecisionForm()})
 
 
@@ -64,4 +64,5 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             return redirect("resolve:review")
+    pair.explanation = services.explain(pair.explanation, pair.kind)
     return render(request, "resolve/review.html", {"pairs": [pair], "form": form, "focus": pair.pk})

@@ -40,6 +40,36 @@ def resolved(tmp_path, monkeypatch, demo_region, region):
     for feed, name in FILES:
         import_file(feed, region / county / name, display_name=f"{county}/{name}")
     run(blind=0.5)
+    _queue_one_pair()
+
+
+def _queue_one_pair() -> None:
+    """The tiny region leaves few borderline pairs; put the model's weakest link in the queue so the
+    page shows a real pair with its real explanation."""
+    import duckdb
+
+    from jiancha.resolve.models import ReviewPair
+    from jiancha.resolve.runs import edges_path, linkage_explanation
+
+    if ReviewPair.objects.exists():
+        return
+    connection = duckdb.connect()
+    result = connection.execute(
+        f"SELECT * FROM read_parquet('{edges_path('person')}') "
+        "ORDER BY match_probability, record_key_l, record_key_r LIMIT 1"
+    )
+    names = [column[0] for column in result.description or []]
+    pair = dict(zip(names, result.fetchone() or (), strict=True))
+    connection.close()
+    ReviewPair.objects.create(
+        kind="person",
+        left_key=pair["record_key_l"],
+        right_key=pair["record_key_r"],
+        probability=pair["match_probability"],
+        left={"name": "甲", "feed": "payroll", "file": "payroll.csv", "row": 2},
+        right={"name": "乙", "feed": "population", "file": "residents.csv", "row": 3},
+        explanation=linkage_explanation("person", pair),
+    )
 
 
 def _subject() -> str:
