@@ -80,6 +80,14 @@ def split_surname(folded: str) -> tuple[str, str]:
 
 
 @functools.cache
+def _reading(char: str) -> str:
+    """One character's default reading. Per character and cached: 200,000 distinct names in a county
+    share a few thousand characters, and pypinyin costs about 0.1 ms a call."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(char))
+
+
 def readings(folded: str) -> tuple[str, ...]:
     """Pinyin readings (no tones, no spaces): surname-aware first, then the generic one.
 
@@ -89,12 +97,10 @@ def readings(folded: str) -> tuple[str, ...]:
         return ()
     if is_latin(folded):
         return (folded,)
-    from pypinyin import lazy_pinyin
-
-    generic = "".join(lazy_pinyin(folded))
+    generic = "".join(_reading(char) for char in folded)
     surname, given = split_surname(folded)
     special = SURNAME_READINGS.get(surname)
-    aware = (special + "".join(lazy_pinyin(given))) if special else generic
+    aware = (special + "".join(_reading(char) for char in given)) if special else generic
     return (aware, generic) if aware != generic else (aware,)
 
 
