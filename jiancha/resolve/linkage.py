@@ -187,7 +187,9 @@ def train(connection: duckdb.DuckDBPyConnection, kind: str, records: str) -> Mod
 
 def _linker(connection: duckdb.DuckDBPyConnection, table: str, model: Model) -> Linker:
     api = DuckDBAPI(connection)
-    linker = Linker(api.register(table), dict(model.settings), log_level=logging.WARNING)
+    # Splink warns of parameters the exact links cannot train (e.g. phones never compared within one
+    # ID); the defaults it then uses are the intended ones, so only errors are shown.
+    linker = Linker(api.register(table), dict(model.settings), log_level=logging.ERROR)
     frequencies = pa.table(
         {
             "name_norm": pa.array([n for n, _f in model.name_frequencies], pa.string()),
