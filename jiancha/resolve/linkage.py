@@ -173,12 +173,17 @@ def train(connection: duckdb.DuckDBPyConnection, kind: str, records: str) -> Mod
         settings(kind, prior).create_settings_dict("duckdb"),
         [(str(a), float(b)) for a, b in frequencies],
     )
-    linker = _linker(connection, "_train_u", model)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    model.settings = linker.misc.save_model_to_json()
-    linker = _linker(connection, "_train_m", model)
-    linker.training.estimate_m_from_label_column("label")
-    model.settings = linker.misc.save_model_to_json()
+    # With too few identified records to learn from (a new pool, a feed without IDs), Splink's default
+    # parameters stand until a later run retrains.
+    if connection.execute("SELECT count(*) FROM _train_u").fetchall()[0][0] >= 2:
+        linker = _linker(connection, "_train_u", model)
+        linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+        model.settings = linker.misc.save_model_to_json()
+    labelled = "SELECT count(*) FROM (SELECT label FROM _train_m GROUP BY label HAVING count(*) > 1)"
+    if connection.execute(labelled).fetchall()[0][0]:
+        linker = _linker(connection, "_train_m", model)
+        linker.training.estimate_m_from_label_column("label")
+        model.settings = linker.misc.save_model_to_json()
     model.settings["probability_two_random_records_match"] = prior
     connection.execute("DROP TABLE _train_m")
     connection.execute("DROP TABLE _train_u")
