@@ -167,6 +167,12 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "subjects:registry",
     ),
     HomeEntry(
+        _("Entity match review"),
+        _("Pairs of records the matching model is unsure of: same person or not?"),
+        "analyse_data",
+        "resolve:review",
+    ),
+    HomeEntry(
         _("Department feeds"),
         _("Feeds, import batches and their quality reports."),
         "analyse_data",

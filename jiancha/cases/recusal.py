@@ -64,7 +64,33 @@ class ManualFamilyNames:
                 )
 
 
-_sources: list[RelationSource] = [ManualFamilyNames()]
+class RelationGraphFamily:
+    """Relations from the relation graph (jiancha.resolve): the family of a person concerned whose
+    resolved identity is known, up to two family links, compared by name with the user.
+
+    As with typed-in names, name equality is a coarse test; a hit is cleared by a leader.
+    """
+
+    name = "relation_graph"
+
+    def relations(self, user: User, person: PersonConcerned) -> Iterable[Relation]:
+        from jiancha.identifiers import is_valid_resident_id
+        from jiancha.resolve.services import family_for_recusal
+
+        if not person.identity_id or not is_valid_resident_id(person.identity_id):
+            return
+        names = _names_of(user)
+        for relative, path in family_for_recusal(person.identity_id):
+            if relative in names:
+                yield Relation(
+                    person.name,
+                    _("is family in the relation graph (%(name)s, %(path)s)")
+                    % {"name": relative, "path": path},
+                    self.name,
+                )
+
+
+_sources: list[RelationSource] = [ManualFamilyNames(), RelationGraphFamily()]
 
 
 def register_source(source: RelationSource) -> None:

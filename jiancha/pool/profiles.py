@@ -1,7 +1,8 @@
 """360° profiles (全景画像) of a person or a company, every fact with its source feed and row.
 
-Until entity resolution lands, records join on valid resident IDs and USCCs only; a record whose
-identifier is missing or invalid does not join (it was rejected at import).
+Records join on valid resident IDs and USCCs. Once entity resolution has run (jiancha.resolve writes
+the table IdentityLink), a person's profile also shows the names each department wrote them under and
+the records without an ID number that resolution attributed to them; before, those sections are empty.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class PersonProfile(_Profile):
     payroll: list[Fact] = field(default_factory=list)
     social_insurance: list[Fact] = field(default_factory=list)
     declarations: list[Fact] = field(default_factory=list)
+    aliases: list[Fact] = field(default_factory=list)
+    resolved: list[Fact] = field(default_factory=list)
 
 
 @dataclass
@@ -167,6 +170,21 @@ def person_profile(id_number: str) -> PersonProfile:
     p.declarations = rows(
         f"SELECT year, itemType, relativeName, relationship, details, area, amount, {PROVENANCE} "
         "FROM Declaration WHERE declarant = ? ORDER BY year, itemType",
+        [x],
+    )
+    # From entity resolution: how departments spell this person, and their records without an ID.
+    p.aliases = rows(
+        "SELECT name, count(*) AS records, count(DISTINCT recordFeed) AS departments, "
+        "min(recordFeed) AS feed, min(recordFile) AS file, min(recordRow) AS row FROM IdentityLink "
+        "WHERE kind = 'person' AND clusterId = ? AND name IS NOT NULL GROUP BY name "
+        "ORDER BY records DESC",
+        [x],
+    )
+    if len(p.aliases) < 2:
+        p.aliases = []  # one spelling everywhere: nothing to show
+    p.resolved = rows(
+        "SELECT recordTable AS kind, name, linkedBy AS link, recordFeed AS feed, recordFile AS file, recordRow AS row "
+        "FROM IdentityLink WHERE kind = 'person' AND clusterId = ? AND idNumber IS NULL ORDER BY recordFeed, recordRow LIMIT 200",
         [x],
     )
     return p

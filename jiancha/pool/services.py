@@ -180,7 +180,8 @@ def _check_purpose(purpose: str) -> str:
     return text[:500]
 
 
-def _role_of(user: User) -> str:
+def role_of(user: User) -> str:
+    """The user's role code, as the ledger's actor label names it."""
     names = list(user.groups.values_list("name", flat=True))
     return names[0] if names else ""
 
@@ -208,7 +209,7 @@ def _log(
     )
     event = record_event(
         kind=f"pool.query.{kind}",
-        actor=actor_label(user.get_username(), _role_of(user)),
+        actor=actor_label(user.get_username(), role_of(user)),
         object_kind="data_query",
         object_id=str(query.pk),
         content={"subject": key, "kind": kind, "purpose": purpose, "case": case_reference, "query": query.pk},
@@ -236,6 +237,21 @@ def parent_search(user: User, query_id: int | None) -> ProfileQuery | None:
     return ProfileQuery.objects.filter(
         pk=query_id, user=user, requested_at__gte=timezone.now() - SEARCH_VALID_FOR
     ).first()
+
+
+def open_query(
+    user: User, kind: str, key: str, masked: str, purpose: str, case_reference: str = ""
+) -> ProfileQuery:
+    """Check and record a query of a person's or company's data made elsewhere (the relation graph):
+    the same right, purpose and case checks, log and ledger event as a profile query."""
+    _require(user)
+    purpose = _check_purpose(purpose)
+    _run_purpose_checks(user, case_reference)
+    return _log(user, kind, key, masked, purpose, case_reference, None)
+
+
+def close_query(query: ProfileQuery, facts: int) -> None:
+    _answered(query, facts)
 
 
 @dataclass

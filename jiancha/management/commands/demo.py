@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 )
             users = build_demo(org_files=(region / "orgs" / "divisions.csv", region / "orgs" / "units.csv"))
             self._load_pool(region)
+            self.stdout.write("实体解析 / resolving people and companies across the feeds")
+            call_command("resolve", "run", "--incremental")
             self._load_registry()
             # Run the risk indicators over the pool, so that the demo shows alerts to review.
             call_command("detect", "run", stdout=self.stdout)

@@ -28,7 +28,7 @@ LABELS = {
     "ownerName": _("Shareholder"), "ownerType": _("Shareholder type"), "owner": _("Shareholder ID"), "ownerCompany": _("Shareholder USCC"),
     "directorName": _("Officer"), "director": _("Officer ID"), "asset": _("Company USCC"), "assetName": _("Company"),
     "period": _("Period"), "title": _("Title"), "buyerName": _("Buyer"), "disqualified": _("Disqualified"), "submitted": _("Submitted"),
-    "insured": _("Insured staff"),
+    "insured": _("Insured staff"), "records": _("Records"), "departments": _("Departments"),
 }  # fmt: skip
 SECTIONS = {
     "identity": _("Identity"), "death": _("Death register"), "positions": _("Positions"), "family": _("Family"),
@@ -37,6 +37,7 @@ SECTIONS = {
     "payroll": _("Salary"), "social_insurance": _("Social insurance"), "declarations": _("Personal-matters declarations"),
     "owners": _("Shareholders"), "officers": _("Officers"), "investments": _("Investments in other companies"), "tax": _("Tax paid"),
     "bids": _("Bids"), "awards": _("Contracts won"), "employees": _("Insured staff by month"),
+    "aliases": _("Names used by departments"), "resolved": _("Records without ID number attributed by entity resolution"),
 }  # fmt: skip
 HIDDEN = {"feed", "file", "row"}
 # Coded values the profile queries produce, shown in the reader's language.
@@ -45,7 +46,7 @@ VALUES = {
     "recorded": _("recorded"), "inferred": _("inferred from the relative's record"),
     "shareholder": _("shareholder"), "legal_representative": _("legal representative"),
     "owner": _("owner"), "co-owner": _("co-owner"), "in": _("received"), "out": _("paid"),
-    "bid": _("bid"), "award": _("award"),
+    "bid": _("bid"), "award": _("award"), "model": _("matching model"), "analyst": _("analyst's decision"),
 }  # fmt: skip
 
 

@@ -1,0 +1,42 @@
+"""Resolved identities (身份归并) in the pool: written by entity resolution, read by profiles.
+
+The pool does not know how identities are found (that is jiancha.resolve, a room above); it stores
+the result as the table IdentityLink — one row per mention of a person or company, naming its
+identity — and publishes it in a new snapshot, like an import batch: readers see the old map or the
+new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from deltalake import write_deltalake
+from django.db import transaction
+
+from . import store
+from .importer import snapshot_versions
+from .models import PoolSnapshot
+from .schema import tables
+
+TABLE = "IdentityLink"
+
+
+def publish(data: pa.Table | pa.RecordBatchReader, note: str = "entity resolution") -> int:
+    """Replace the identity map with ``data`` (IdentityLink's columns, provenance optional)."""
+    schema = tables()[TABLE].arrow_schema()
+    if isinstance(data, pa.RecordBatchReader):
+        data = data.read_all()
+    for field in schema:
+        if field.name not in data.column_names:
+            data = data.append_column(field, pa.nulls(len(data), field.type))
+    data = data.select(schema.names).cast(schema)
+    with store.writer_lock():
+        path = store.table_path(TABLE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_deltalake(str(path), data, mode="overwrite", schema_mode="overwrite")
+        version = store.current_version(TABLE)
+        assert version is not None
+        with transaction.atomic():
+            versions = snapshot_versions()
+            versions[TABLE] = version
+            PoolSnapshot.objects.create(versions=versions, note=note[:200])
+    return version

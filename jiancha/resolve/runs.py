@@ -1,0 +1,315 @@
+"""A resolution run (全量/增量解析): pool records in, identities out (IdentityLink in the pool).
+
+State between runs lives under ``$JIANCHA_DATA_DIR/resolve/``: the trained model per kind, the scored
+pairs (for explanations and for incremental runs) and the batches already resolved. An incremental
+run scores only pairs with a record from a new batch, adds the pairs kept from earlier runs, and
+clusters everything again (clustering is cheap); with the same model this gives exactly the clusters
+of a full run (tested). A batch rolled back since the last run, or a missing state, makes it full.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.utils import timezone
+
+from jiancha.pool import identities, store
+from jiancha.pool.importer import latest_snapshot
+
+from . import linkage, records
+from .models import MatchDecision, ResolutionRun, ReviewPair
+
+Progress = Callable[[str, int, int], None]
+
+
+def state_dir() -> Path:
+    # Beside the pool's tables, so that a pool directory carries its resolution state with it.
+    path = store.pool_dir() / "resolve"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class KindFigures:
+    records: int = 0
+    identities: int = 0
+    records_without_id: int = 0
+    pairs_scored: int = 0
+    links_by_model: int = 0
+    links_refused: int = 0
+    review_pairs: int = 0
+
+
+@dataclass
+class RunResult:
+    mode: str
+    seconds: float
+    kinds: dict[str, KindFigures] = field(default_factory=dict)
+    run_id: int | None = None
+
+
+def _load_model(kind: str) -> linkage.Model | None:
+    path = state_dir() / f"{kind}_model.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    return linkage.Model(kind, data["settings"], [(n, f) for n, f in data["name_frequencies"]])
+
+
+def _save_model(model: linkage.Model) -> None:
+    data = {"settings": model.settings, "name_frequencies": model.name_frequencies}
+    (state_dir() / f"{model.kind}_model.json").write_text(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _state() -> dict[str, Any]:
+    path = state_dir() / "state.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def edges_path(kind: str) -> Path:
+    return state_dir() / f"{kind}_pairs.parquet"
+
+
+def pool_connection() -> tuple[duckdb.DuckDBPyConnection, int | None]:
+    """An unsealed DuckDB connection on the latest pool snapshot, for building resolution tables."""
+    snapshot = latest_snapshot()
+    connection = store.connect(dict(snapshot.versions) if snapshot else {})
+    return connection, snapshot.pk if snapshot else None
+
+
+def run(
+    incremental: bool = False,
+    retrain: bool = False,
+    progress: Progress | None = None,
+    blind: float = 0.0,
+    inspect: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> RunResult:
+    """Resolve people and companies in the pool and publish the identity map.
+
+    ``blind`` hides identifiers for measurement (see records.build); never in production. ``inspect``
+    sees the working connection (tables ``<kind>_records`` and ``_<kind>_identity``) before it closes.
+    """
+    started, clock = timezone.now(), time.monotonic()
+    step = progress or (lambda _label, _done, _total: None)
+    connection, snapshot = pool_connection()
+    batches: set[int] = set()
+    for kind in records.KINDS:
+        for m in records.MENTIONS[kind]:
+            batches |= {
+                int(b)
+                for (b,) in connection.execute(
+                    f'SELECT DISTINCT _batch FROM "{m.table}" WHERE _batch IS NOT NULL'
+                ).fetchall()
+            }
+    state = _state()
+    done = set(state.get("batches", []))
+    usable = incremental and not retrain and state and done <= batches
+    usable = usable and all(_load_model(k) is not None and edges_path(k).exists() for k in records.KINDS)
+    mode = "incremental" if usable else "full"
+    result = RunResult(mode, 0.0)
+    maps = []
+    total = len(records.KINDS) * 4
+    for index, kind in enumerate(records.KINDS):
+        step(f"{kind}: records", index * 4, total)
+        table = records.build(connection, kind, blind=blind)
+        model = None if retrain else _load_model(kind)
+        if model is None:
+            step(f"{kind}: training", index * 4 + 1, total)
+            model = linkage.train(connection, kind, table)
+            _save_model(model)
+        step(f"{kind}: scoring", index * 4 + 2, total)
+        new = sorted(batches - done) if mode == "incremental" else None
+        scored = linkage.score(connection, kind, table, model, new)
+        if mode == "incremental":
+            connection.execute(
+                f"INSERT INTO {scored} SELECT * FROM read_parquet('{edges_path(kind)}') "
+                f'WHERE record_key_l IN (SELECT sig FROM "{table}") '
+                f'AND record_key_r IN (SELECT sig FROM "{table}")'
+            )
+        connection.execute(
+            f"COPY (SELECT DISTINCT * FROM {scored} ORDER BY ALL) TO '{edges_path(kind)}' (FORMAT parquet)"
+        )
+        step(f"{kind}: clustering", index * 4 + 3, total)
+        figures = _cluster(connection, kind, table, scored)
+        result.kinds[kind] = figures
+        maps.append(
+            connection.sql(
+                f"SELECT identity, '{kind}' AS kind, tab AS recordTable, role AS recordRole, batch AS recordBatch, "
+                "row AS recordRow, feed AS recordFeed, file AS recordFile, name, id_number AS idNumber, "
+                f"cluster_id AS clusterId, linked_by AS linkedBy, 'resolve' AS _feed FROM _{kind}_identity"
+            ).to_arrow_table()
+        )
+    identities.publish(pa.concat_tables(maps), note=f"entity resolution ({mode})")
+    (state_dir() / "state.json").write_text(json.dumps({"batches": sorted(batches)}))
+    if inspect:
+        inspect(connection)
+    connection.close()
+    result.seconds = round(time.monotonic() - clock, 2)
+    saved = ResolutionRun.objects.create(
+        mode=mode,
+        started=started,
+        finished=timezone.now(),
+        snapshot=snapshot,
+        stats={"seconds": result.seconds, **{k: asdict(v) for k, v in result.kinds.items()}},
+    )
+    ReviewPair.objects.filter(run__isnull=True).update(run=saved)
+    result.run_id = saved.pk
+    step("done", total, total)
+    return result
+
+
+def _node(alias: str) -> str:
+    return f"CASE WHEN {alias}.id_number IS NOT NULL THEN 'id:' || {alias}.id_number ELSE 'sig:' || {alias}.sig END"
+
+
+def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[str]]) -> None:
+    """A temporary table of text columns from Python lists, through Arrow (executemany is row by row)."""
+    connection.register(f"{name}_arrow", pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    connection.unregister(f"{name}_arrow")
+
+
+def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, scored: str) -> KindFigures:
+    """Cluster nodes under the hard rule and decisions; leave ``_<kind>_identity`` (one row a record)."""
+    decisions = list(MatchDecision.objects.filter(kind=kind).values_list("left_key", "right_key", "decision"))
+    _table(
+        connection,
+        "_decided",
+        {
+            "l": [d[0] for d in decisions],
+            "r": [d[1] for d in decisions],
+            "decision": [d[2] for d in decisions],
+        },
+    )
+    # Pairs are scored between signatures; a node is an identifier, or a signature without one.
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE _nodes AS SELECT sig AS record_key, any_value("
+        f'{_node("t")}) AS node, any_value(id_number) AS id_number FROM "{table}" t GROUP BY sig'
+    )
+    pairs = connection.execute(
+        "SELECT nl.node, nr.node, s.match_probability, d.decision FROM ("
+        f"SELECT record_key_l AS l, record_key_r AS r, match_probability FROM {scored} "
+        "UNION ALL SELECT l, r, NULL FROM _decided) s "
+        "JOIN _nodes nl ON nl.record_key = s.l JOIN _nodes nr ON nr.record_key = s.r "
+        "LEFT JOIN _decided d ON d.l = least(s.l, s.r) AND d.r = greatest(s.l, s.r)"
+    ).fetchall()
+    with_id = {
+        n
+        for (n,) in connection.execute(
+            "SELECT DISTINCT node FROM _nodes WHERE id_number IS NOT NULL"
+        ).fetchall()
+    }
+    edges: list[linkage.Edge] = []
+    rejected: set[tuple[str, str]] = set()
+    for left, right, probability, decision in pairs:
+        if decision == MatchDecision.Decision.REJECT:
+            rejected.add((left, right))
+        elif decision == MatchDecision.Decision.ACCEPT:
+            edges.append(linkage.Edge(left, right, 2.0))  # analysts first
+        elif probability is not None and probability >= linkage.LINK_THRESHOLD:
+            edges.append(linkage.Edge(left, right, float(probability)))
+    roots = linkage.cluster(with_id, edges, rejected)
+    # The anchor of a cluster: its identifier if it has one, else its first record.
+    anchors: dict[str, str] = {}
+    for node, root in sorted(roots.items()):
+        current = anchors.get(root)
+        if current is None or (node.startswith("id:") and not current.startswith("id:")):
+            anchors[root] = node
+    accepted = {e.left for e in edges if e.probability > 1} | {e.right for e in edges if e.probability > 1}
+    nodes = sorted(roots)
+    _table(connection, "_anchor", {"node": nodes, "anchor": [anchors[roots[n]] for n in nodes]})
+    _table(connection, "_by_analyst", {"node": sorted(accepted)})
+    prefix = "P" if kind == "person" else "C"
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE _{kind}_identity AS SELECT t.*, "
+        f"'{prefix}' || substr(sha256('jiancha:{kind}:' || coalesce(a.anchor, n.node)), 1, 15) AS identity, "
+        "CASE WHEN coalesce(a.anchor, n.node) LIKE 'id:%' THEN substr(coalesce(a.anchor, n.node), 4) END AS cluster_id, "
+        "CASE WHEN n.node IN (SELECT node FROM _by_analyst) THEN 'analyst' WHEN t.id_number IS NOT NULL THEN 'identifier' "
+        "WHEN a.anchor IS NOT NULL AND a.anchor <> n.node THEN 'model' ELSE 'none' END AS linked_by "
+        f'FROM "{table}" t JOIN _nodes n ON n.record_key = t.sig LEFT JOIN _anchor a ON a.node = n.node'
+    )
+    figures = KindFigures()
+    figures.records, figures.records_without_id, figures.identities = connection.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE id_number IS NULL), count(DISTINCT identity) FROM _{kind}_identity"
+    ).fetchall()[0]
+    figures.pairs_scored = connection.execute(f"SELECT count(*) FROM {scored}").fetchall()[0][0]
+    figures.links_by_model = sum(
+        1 for e in edges if e.probability <= 1 and roots.get(e.left) == roots.get(e.right)
+    )
+    # Links above the threshold that clustering refused: the two sides ended with different
+    # identifiers (the hard rule), or an analyst's rejection stood between them.
+    figures.links_refused = sum(1 for e in edges if roots.get(e.left) != roots.get(e.right))
+    figures.review_pairs = _queue(connection, kind, scored)
+    return figures
+
+
+def _queue(connection: duckdb.DuckDBPyConnection, kind: str, scored: str) -> int:
+    """Replace the kind's review queue with the undecided borderline pairs of this run."""
+    rows = connection.execute(
+        f"SELECT s.* FROM {scored} s ANTI JOIN _decided d ON d.l = s.record_key_l AND d.r = s.record_key_r "
+        f"WHERE s.match_probability < {linkage.LINK_THRESHOLD} ORDER BY s.match_probability DESC, s.record_key_l, s.record_key_r LIMIT 5000"
+    )
+    names = [c[0] for c in rows.description or []]
+    found = [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
+    keys = sorted({f["record_key_l"] for f in found} | {f["record_key_r"] for f in found})
+    summaries = record_summaries(connection, kind, keys)
+    ReviewPair.objects.filter(kind=kind).delete()
+    ReviewPair.objects.bulk_create(
+        [
+            ReviewPair(
+                kind=kind,
+                left_key=f["record_key_l"],
+                right_key=f["record_key_r"],
+                probability=float(f["match_probability"]),
+                left=summaries.get(f["record_key_l"], {}),
+                right=summaries.get(f["record_key_r"], {}),
+                explanation=linkage_explanation(kind, f),
+            )
+            for f in found
+        ]
+    )
+    return len(found)
+
+
+def record_summaries(
+    connection: duckdb.DuckDBPyConnection, kind: str, keys: list[str]
+) -> dict[str, dict[str, Any]]:
+    if not keys:
+        return {}
+    placeholders = ", ".join("?" for _ in keys)
+    result = connection.execute(
+        "SELECT sig, any_value(tab), any_value(feed), any_value(file), min(row), any_value(name), any_value(id_number), "
+        "CAST(any_value(birth_date) AS VARCHAR), any_value(gender), any_value(phone), any_value(address), count(*) "
+        f'FROM "{kind}_records" WHERE sig IN ({placeholders}) GROUP BY sig',
+        keys,
+    )
+    names = [
+        "sig",
+        "table",
+        "feed",
+        "file",
+        "row",
+        "name",
+        "id_number",
+        "birth_date",
+        "gender",
+        "phone",
+        "address",
+        "records",
+    ]
+    return {r[0]: dict(zip(names, r, strict=True)) for r in result.fetchall()}
+
+
+def linkage_explanation(kind: str, pair: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per field: the comparison level reached (gamma) and its weight in bits (log2 Bayes factor)."""
+    return [
+        {"field": f, "level": pair.get(f"gamma_{f}"), "weight": round(float(pair.get(f"mw_{f}") or 0.0), 2)}
+        for f in linkage.FIELDS[kind]
+    ]
