@@ -116,7 +116,9 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
     entities = [
         {**e, "index": i, "shown": services.shown_key(e["kind"], e["key"], full),
          "role_label": ROLE_LABELS.get(e["role"], e["role"]),
-         "profile": e["kind"] in {"person", "company"}}
+         "profile": e["kind"] in {"person", "company"},
+         # The relation graph is asked with an opaque, user-bound token, never the ID number.
+         "token": pool.subject_token(e["kind"], e["key"], user.pk) if e["kind"] in {"person", "company"} else ""}
         for i, e in enumerate(found.entities)
     ]  # fmt: skip
     default_purpose = _("Review of alert #%(pk)s (%(code)s)") % {"pk": found.pk, "code": found.code}

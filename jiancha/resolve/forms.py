@@ -9,7 +9,8 @@ from jiancha.pool.services import MIN_PURPOSE_LENGTH
 class GraphForm(forms.Form):
     """A relation-graph query: whose relations, how far, and why (查询事由 is required)."""
 
-    subject = forms.CharField(label=_("Resident ID or USCC"), max_length=30)
+    # Up to 30 characters typed by hand; longer is a subject token from another page's link.
+    subject = forms.CharField(label=_("Resident ID or USCC"), max_length=400)
     hops = forms.TypedChoiceField(
         label=_("Hops"), choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, initial=2
     )

@@ -142,7 +142,12 @@ def related_parties(
     user: User, subject: str, purpose: str, k: int = 2, case_reference: str = ""
 ) -> GraphAnswer:
     """The parties within k hops of a person or company, each with its path and the evidence of each
-    edge. Refused without the right, a purpose, or a subject the graph knows."""
+    edge. Refused without the right, a purpose, or a subject the graph knows.
+
+    ``subject`` is a resident ID, a USCC, or a pool subject token (a link from another page, such
+    as an alert's, that carries no readable ID number)."""
+    if len(subject.strip()) > 30:
+        _kind, subject = pool.subject_from_token(subject.strip(), user.pk)
     node, kind = node_of(subject)
     if not 1 <= k <= 3:
         raise QueryRefused(_("the number of hops must be between 1 and 3"))

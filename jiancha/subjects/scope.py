@@ -6,7 +6,9 @@ is the whole tree (a superuser without a division, or a user at the tree's root)
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from jiancha.access.models import User
 from jiancha.access.services import visible_divisions
@@ -19,6 +21,16 @@ def whole_tree(user: User) -> bool:
     if user.is_superuser and user.division is None:
         return True
     return user.division is not None and user.division.parent_id is None
+
+
+def figures_division(user: User) -> Division | None:
+    """The division whose subtree a user's figures cover (None: the whole tree, for a superuser
+    bound to no division). A user bound to no division sees no figures: they have no area."""
+    if user.division is None:
+        if user.is_superuser:
+            return None
+        raise PermissionDenied(_("your account is bound to no division, so it has no area to report on"))
+    return user.division
 
 
 def scope_q(user: User, prefix: str = "") -> Q:

@@ -23,7 +23,7 @@ from jiancha.pool.services import mask_id_number
 from . import actions, services
 from .models import Category, Change, ChangeStatus, Entry
 from .rules import rule_book, source_label
-from .scope import scope_q, whole_tree
+from .scope import figures_division, scope_q
 
 
 def parse_day(text: str | None) -> dt.date:
@@ -38,8 +38,7 @@ def parse_day(text: str | None) -> dt.date:
 
 def scope_division(request: HttpRequest) -> Division | None:
     """The division whose subtree the user reads (None: the whole tree)."""
-    user = signed_in(request)
-    return None if whole_tree(user) and user.division is None else user.division
+    return figures_division(signed_in(request))
 
 
 def explain(item: Entry | Change) -> dict[str, str]:

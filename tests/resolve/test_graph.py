@@ -138,3 +138,15 @@ def test_recusal_finds_a_staff_member_in_the_family_graph(resolved):
     assert (
         list(RelationGraphFamily().relations(investigator, SimpleNamespace(name="x", identity_id=""))) == []
     )
+
+
+def test_the_graph_takes_a_link_token_bound_to_its_user(resolved):
+    from jiancha.pool.services import subject_token
+
+    child, parent, _sibling = _family()
+    analyst, investigator = User.objects.get(username="analyst"), User.objects.get(username="investigator")
+    token = subject_token("person", child, analyst.pk)
+    answer = services.related_parties(analyst, token, "review of alert 12 (R028)", 2)
+    assert any(p["ref"].endswith(parent) or parent[-2:] in p["node"] for p in answer.parties)
+    with pytest.raises(services.QueryRefused, match="not valid or has expired"):
+        services.related_parties(investigator, token, "review of alert 12 (R028)", 2)

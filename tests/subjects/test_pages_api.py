@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from jiancha.access.services import issue_token
+from jiancha.ledger.models import Event
+from jiancha.pool.models import ProfileQuery
 from jiancha.subjects import actions
 from jiancha.subjects.models import Change, ChangeKind, ChangeStatus, Entry
 
@@ -85,14 +88,28 @@ def test_api(client: Client, loaded: dict[str, Any]) -> None:
     assert coverage["total"]["found"] > coverage["total"]["covered"] > 0 and coverage["gap"]
     entry = Entry.objects.first()
     assert entry is not None
-    found = client.get(f"/api/subjects/persons/{entry.person_key}?on={ON}", headers=headers)
+
+    def ask(id_number: str, on: object, purpose: str = "registry check for case AJ2026-00001") -> Any:
+        body = {"id_number": id_number, "on": str(on), "purpose": purpose}
+        return client.post("/api/subjects/persons", body, content_type="application/json", headers=headers)
+
+    found = ask(entry.person_key, ON)
     assert found.status_code == 200 and found.json()["category"] == entry.category
-    before = entry.valid_from - dt.timedelta(days=1)
-    assert (
-        client.get(f"/api/subjects/persons/{entry.person_key}?on={before}", headers=headers).status_code
-        == 404
+    # the analyst sees ID numbers masked, in the answer as in the pool
+    assert found.json()["person_key"] != entry.person_key and found.json()["person_key"].endswith(
+        entry.person_key[-2:]
     )
-    assert client.get("/api/subjects/persons/123?on=2025-01-01", headers=headers).status_code == 400
+    query = ProfileQuery.objects.latest("pk")
+    assert query.purpose.startswith("registry check") and query.facts_returned == 1
+    assert Event.objects.filter(kind="pool.query.person", object_id=str(query.pk)).exists()
+    before = entry.valid_from - dt.timedelta(days=1)
+    assert ask(entry.person_key, before).status_code == 404
+    assert ask("123", "2025-01-01").status_code == 400
+    assert ask(entry.person_key, ON, purpose=" ").status_code == 400  # a purpose is required
+    assert all(
+        entry.person_key not in json.dumps(e)
+        for e in client.get(f"/api/subjects/entries?on={ON}", headers=headers).json()
+    )
     assert client.get("/api/subjects/entries?on=yesterday", headers=headers).status_code == 400
     entries = client.get(f"/api/subjects/entries?on={ON}&category=5", headers=headers).json()
     assert entries and {e["category"] for e in entries} == {5}
@@ -119,3 +136,11 @@ def test_api(client: Client, loaded: dict[str, Any]) -> None:
     assert client.get("/api/subjects/coverage", headers=intake).json()["gap"] == []
     town = client.get(f"/api/subjects/coverage?on={ON}", headers=bearer(loaded["township"])).json()
     assert 0 < town["total"]["found"] < coverage["total"]["found"]
+
+
+def test_a_user_bound_to_no_division_sees_no_figures(client: Client, loaded: dict[str, Any]) -> None:
+    drifter = make_user("drifter", "analyst", None)
+    client.force_login(drifter)
+    assert client.get("/subjects/coverage/").status_code == 403
+    assert client.get("/subjects/staffing/").status_code == 403
+    assert client.get("/api/subjects/coverage", headers=bearer(drifter)).status_code == 403
