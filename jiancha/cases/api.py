@@ -73,8 +73,9 @@ class LeadIn(Schema):
 
 class PersonOut(Schema):
     name: str
-    identity_id: str
+    identity_id: str  # masked unless the caller's role needs ID numbers in full
     position: str
+    registry: str = ""  # whether the registry of supervised persons holds them, in words
 
 
 class DeadlineOut(Schema):
@@ -275,7 +276,7 @@ def _timeline(lead: Lead, user: User) -> list[TimelineOut]:
     ]
 
 
-def _lead(lead: Lead) -> dict[str, Any]:
+def _lead(lead: Lead, user: User, registry: bool = True) -> dict[str, Any]:
     case = getattr(lead, "case", None)
     return {
         "id": lead.pk,
@@ -292,7 +293,10 @@ def _lead(lead: Lead) -> dict[str, Any]:
         "version": lead.version,
         "case_id": case.pk if case else None,
         "persons": [
-            PersonOut(name=p.name, identity_id=p.identity_id, position=p.position) for p in lead.persons.all()
+            PersonOut(
+                name=p.person.name, identity_id=p.identity, position=p.person.position, registry=p.registry
+            )
+            for p in services.persons_for(lead, user, registry)
         ],
     }
 
@@ -346,7 +350,7 @@ def list_leads(request: HttpRequest, state: str = "", priority: bool = False) ->
         leads = leads.filter(state=state)
     if priority:
         leads = leads.filter(priority=True)
-    return [_lead(lead) for lead in leads[:500]]
+    return [_lead(lead, user, registry=False) for lead in leads[:500]]  # registry: on the detail
 
 
 @router.post("/leads", response={201: LeadDetailOut})
@@ -378,7 +382,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[dict[str, Any]]
 
 def _lead_detail(lead: Lead, user: User) -> dict[str, Any]:
     return {
-        **_lead(lead),
+        **_lead(lead, user),
         "deadlines": [_deadline(d) for d in lead.deadlines.all()],
         "timeline": _timeline(lead, user),
         "duplicates": [other.pk for other in services.duplicate_candidates(lead, user)],

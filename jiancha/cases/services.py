@@ -24,10 +24,13 @@ from jiancha.access.models import User
 from jiancha.access.panels import HomePanel, PanelItem
 from jiancha.access.services import has_capability, visible_divisions
 from jiancha.orgs.models import Division
+from jiancha.pool.services import mask_id_number, sees_full_identifiers
+from jiancha.subjects.identity import person_key
+from jiancha.subjects.services import is_supervised
 
 from .actions import PersonInput, do_create_lead
 from .deadlines import rules
-from .models import Approval, Case, Classification, Deadline, Lead, TimelineEntry
+from .models import Approval, Case, Classification, Deadline, Lead, PersonConcerned, TimelineEntry
 from .workdays import problem_text
 from .workflow import workflow
 
@@ -396,3 +399,39 @@ def return_rate(cases: QuerySet[Case]) -> ReturnRate:
 
 def state_choices(object_kind: str) -> list[tuple[str, str]]:
     return [(code, workflow().state_label(object_kind, code)) for code in workflow().states[object_kind]]
+
+
+# --- the registry of supervised persons ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person concerned as a page shows them: the identity masked unless the reader's role needs it
+    in full, and whether the registry holds them as a supervised person (监察对象) on the lead's date."""
+
+    person: PersonConcerned
+    identity: str
+    registry: str  # "" when the person's ID number is not known
+
+
+def persons_for(lead: Lead, user: User, registry: bool = True) -> list[PersonView]:
+    full = sees_full_identifiers(user)
+    views = []
+    for person in lead.persons.all():
+        key = person_key(person.identity_id)
+        status = ""
+        if key is not None and registry:
+            entry = is_supervised(key, lead.received_on)
+            status = (
+                _("supervised person (Art. 15, category %(label)s), %(unit)s, since %(since)s")
+                % {
+                    "label": entry.get_category_display(),
+                    "unit": entry.unit_name,
+                    "since": entry.valid_from.isoformat(),
+                }
+                if entry is not None
+                else _("not in the registry of supervised persons on %(day)s") % {"day": lead.received_on}
+            )
+        shown = person.identity_id if full or key is None else mask_id_number(person.identity_id)
+        views.append(PersonView(person, shown, status))
+    return views

@@ -214,7 +214,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "lead": lead,
             "state": workflow().state_label("lead", lead.state),
-            "persons": lead.persons.all(),
+            "persons": services.persons_for(lead, user),
             "steps": steps if not pending else [],
             "pending": pending,
             "duplicates": services.duplicate_candidates(lead, user),
@@ -397,7 +397,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "state": workflow().state_label("case", case.state),
-            "persons": case.lead.persons.all(),
+            "persons": services.persons_for(case.lead, user),
             "team": case.members.select_related("user"),
             "steps": steps if not pending else [],
             "pending": pending,

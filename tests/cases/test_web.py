@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from jiancha.access.models import DeniedRequest, User
 from jiancha.access.services import issue_token
-from jiancha.cases.actions import do_decide
+from jiancha.cases.actions import PersonInput, do_decide
 from jiancha.cases.models import Lead
 
 from ..factories import make_user
@@ -554,3 +554,33 @@ def test_a_transfer_to_someone_who_is_not_a_covering_liaison_is_refused(client, 
         "不是覆盖本案的检察机关联络人" in response.content.decode()
     )
     assert not case.approvals.filter(status="pending").exists()
+
+
+@pytest.mark.parametrize("supervised", [True, False])
+def test_the_lead_page_says_whether_the_person_is_a_supervised_person(client, staff, supervised):
+    from jiancha.subjects.models import Entry
+
+    from ..pool.fixtures import CHILD
+
+    if supervised:
+        Entry.objects.create(
+            person_key=CHILD, name="刘某某", category=1, rule_code="organ_civil_servant", facts={},
+            unit_name="清河区住房和城乡建设局", valid_from=dt.date(2020, 1, 1), confirmed_by="analyst/analyst",
+            confirmed_at=timezone.now(),
+        )  # fmt: skip
+    lead = new_lead(
+        staff,
+        persons=[PersonInput("刘某某", identity_id=CHILD, position="某局副局长")],
+        received_on=dt.date(2026, 3, 2),
+    )
+    client.force_login(staff.lead_manager)
+    with translation.override("en"):
+        page = html(client, f"/cases/leads/{lead.pk}/")
+    if supervised:
+        assert "supervised person (Art. 15, category 1 civil servants" in page or "监察对象" in page
+        assert "清河区住房和城乡建设局" in page
+    else:
+        assert "not in the registry of supervised persons on 2026-03-02" in page or "不在监察对象名录" in page
+    assert CHILD not in page  # case supervision sees the ID number masked
+    detail = client.get(f"/api/cases/leads/{lead.pk}").json()
+    assert detail["persons"][0]["identity_id"] != CHILD and detail["persons"][0]["registry"]
