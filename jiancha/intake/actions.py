@@ -140,6 +140,39 @@ def _due(start: dt.date, days: int, report: Report) -> dt.date | None:
         return None
 
 
+def recompute_clocks(reports: Any = None) -> int:
+    """Compute the due dates left empty because a calendar year was missing (e.g. once it is loaded).
+
+    Only reports with a ``clock_problem`` are touched; a clock that still cannot be computed keeps
+    its problem. Returns how many reports now have all their clocks. Called by ``jiancha
+    intake_clocks`` and, lazily, whenever clocks are listed or counted (services).
+    """
+    pending = (reports if reports is not None else Report.objects.all()).exclude(clock_problem="")
+    fixed = 0
+    for report in pending:
+        report.clock_problem = ""
+        changes: dict[str, Any] = {}
+        if report.real_name and report.acceptance_due is None:
+            changes["acceptance_due"] = _due(
+                timezone.localdate(report.received_at), FEEDBACK_WORKING_DAYS, report
+            )
+        if report.real_name and report.closed_on is not None and report.result_due is None:
+            changes["result_due"] = _due(report.closed_on, FEEDBACK_WORKING_DAYS, report)
+        if (
+            report.state in (State.TRANSFERRED_UP, State.TRANSFERRED_DOWN)
+            and report.transfer_due is None
+            and report.decided_at is not None
+        ):
+            changes["transfer_due"] = _due(
+                timezone.localdate(report.decided_at), TRANSFER_WORKING_DAYS, report
+            )
+        changes["clock_problem"] = report.clock_problem
+        with transaction.atomic():
+            Report.objects.filter(pk=report.pk).update(**changes)
+        fixed += not report.clock_problem
+    return fixed
+
+
 def _add_files(report: Report, files: Sequence[CheckedFile]) -> list[str]:
     for checked in files:
         Attachment.objects.create(

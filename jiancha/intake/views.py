@@ -27,6 +27,7 @@ from jiancha.access.decorators import capability_required
 from jiancha.access.models import User
 from jiancha.access.services import has_capability, visible_divisions
 from jiancha.cases.errors import ActionRefused
+from jiancha.cases.workdays import problem_text
 from jiancha.orgs.models import Division
 
 from . import abuse, actions, receipts, services, wechat
@@ -405,6 +406,7 @@ def staff_report(request: HttpRequest, pk: int) -> HttpResponse:
             "down": Division.objects.filter(parent=division).order_by("code"),
             "message_kinds": [(k, label) for k, label in Message.Kind.choices if k != Message.Kind.REPORTER],
             "can_reveal": has_capability(user, "view_reporter_identity"),
+            "clock_problem": problem_text(report.clock_problem) if report.clock_problem else "",
         },
     )
 

@@ -277,3 +277,82 @@ def test_the_lower_body_accepts_a_transferred_report_and_its_clock_stops(staff):
     assert not any(
         c.report == report and "transferred" in c.label for c in services.open_clocks(Report.objects.all())
     )
+
+
+def _load_2027(monkeypatch, tmp_path) -> None:
+    """Add a 2027 calendar (as an administrator would) in a private calendar directory."""
+    import shutil
+
+    from jiancha.cases import workdays
+
+    directory = tmp_path / "calendar"
+    directory.mkdir()
+    for path in workdays.CALENDAR_DIR.glob("*.yaml"):
+        shutil.copy(path, directory)
+    (directory / "2027.yaml").write_text("year: 2027\nsource: test\nholidays: []\n", encoding="utf-8")
+    monkeypatch.setattr(workdays, "CALENDAR_DIR", directory)
+    workdays.loaded_years.cache_clear()
+
+
+@pytest.fixture
+def december(pinned_clock):
+    """15 December 2026: a 15-working-day clock ends in 2027, whose calendar is not loaded."""
+    from jiancha.cases import workdays
+
+    pinned_clock.start = dt.datetime(2026, 12, 15, 2, 0, tzinfo=dt.UTC)
+    workdays.loaded_years.cache_clear()
+    yield dt.date(2026, 12, 15)
+    workdays.loaded_years.cache_clear()
+
+
+def test_a_clock_without_a_calendar_is_listed_counted_and_recomputed(staff, december, monkeypatch, tmp_path):
+    report, _ = submit()
+    report.refresh_from_db()
+    assert report.acceptance_due is None and report.clock_problem == "calendar_missing:2027"
+    clocks = [c for c in services.open_clocks(Report.objects.all(), december) if c.report == report]
+    assert len(clocks) == 1 and clocks[0].due is None and "2027" in clocks[0].problem
+    panel = services.home_panel(staff.intake)
+    assert panel is not None and any(report.number in i.text and "2027" in i.text for i in panel.items)
+    kpi = services.feedback_kpi(today=december)
+    assert (kpi.due, kpi.missing, kpi.undated) == (1, 1, 1) and kpi.rate == 0
+
+    # The calendar is loaded: listing the clocks computes the due date.
+    _load_2027(monkeypatch, tmp_path)
+    clocks = [c for c in services.open_clocks(Report.objects.all(), december) if c.report == report]
+    report.refresh_from_db()
+    assert report.clock_problem == "" and report.acceptance_due == dt.date(2027, 1, 5)
+    assert clocks[0].due == report.acceptance_due and clocks[0].problem == ""
+    kpi = services.feedback_kpi(today=december)
+    assert (kpi.due, kpi.missing, kpi.undated) == (0, 0, 0)
+
+
+def test_the_clocks_command_recomputes_transfer_and_result_clocks(
+    staff, december, pinned_clock, monkeypatch, tmp_path, capsys
+):
+    from django.core.management import call_command
+
+    pinned_clock.start = dt.datetime(2026, 12, 28, 2, 0, tzinfo=dt.UTC)  # 5 working days reach 2027
+    moved, _ = submit()
+    to_district(moved, staff.intake, "属地办理")
+    closed, _ = submit()
+    actions.accept(closed, staff.intake, version=closed.version)
+    actions.conclude(closed, staff.intake, version=closed.version)
+    assert moved.transfer_due is None and closed.result_due is None
+    call_command("intake_clocks")
+    assert "0 report(s) now have their due dates; 2 still have a problem" in capsys.readouterr().out
+    _load_2027(monkeypatch, tmp_path)
+    call_command("intake_clocks")
+    assert "2 report(s) now have their due dates" in capsys.readouterr().out
+    moved.refresh_from_db()
+    closed.refresh_from_db()
+    assert moved.transfer_due == dt.date(2027, 1, 4) and moved.clock_problem == ""
+    assert moved.acceptance_due == closed.result_due == dt.date(2027, 1, 18)
+
+
+def test_the_staff_pages_show_a_clock_problem(staff, december, client):
+    report, _ = submit()
+    client.force_login(staff.intake)
+    listing = client.get("/report/staff/").content.decode()
+    assert 'data-testid="clock-problem"' in listing and "2027" in listing
+    page = client.get(f"/report/staff/{report.pk}/").content.decode()
+    assert 'data-testid="clock-problem"' in page and "2027" in page

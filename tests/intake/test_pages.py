@@ -153,7 +153,7 @@ def test_the_officer_registers_a_letter_and_answers_and_the_reporter_sees_only_f
         {
             "channel": "letter",
             "division": CITY,
-            "received_on": "2026-11-20",
+            "received_on": "2026-03-13",
             "channel_ref": "XF-2026-001",
             "concerns_name": "陈某",
             "facts": "镇长陈某违规发放补贴给亲属",
