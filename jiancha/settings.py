@@ -259,6 +259,8 @@ INTAKE_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("JIANCHA_INTAKE_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
 )
 INTAKE_MAX_ATTACHMENTS = 5
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed for the rate limits.
+JIANCHA_TRUSTED_PROXIES = _env_list("JIANCHA_TRUSTED_PROXIES", [])
 # The WeChat official account's token (公众号服务器配置 Token) and the commission it forwards to.
 INTAKE_WECHAT_TOKEN = os.environ.get("JIANCHA_WECHAT_TOKEN", "")
 INTAKE_WECHAT_DIVISION = os.environ.get("JIANCHA_WECHAT_DIVISION", "")

@@ -106,11 +106,11 @@ def public_form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if _too_large(request):
             errors["attachments"] = _("the report with its files is too large")
-        elif abuse.submit_limited(request):
-            log.warning("intake: public submissions over the hourly limit from one client")
-            errors["form"] = _("too many reports from this connection; please try again in an hour")
         elif not abuse.check_work(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", "")):
             errors["form"] = _("the form's anti-spam check did not complete; please submit again")
+        elif abuse.submit_limited(request):  # counted only once the work is done
+            log.warning("intake: public submissions over the hourly limit from one client")
+            errors["form"] = _("too many reports from this connection; please try again in an hour")
         else:
             files = _files(request, errors)
             division = divisions.filter(code=request.POST.get("division", "")).first()

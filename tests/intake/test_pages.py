@@ -260,3 +260,37 @@ def test_the_intake_officers_home_links_to_reports_and_lists_feedback_due(demo_r
     assert 'href="/report/staff/"' in home
     assert Report.objects.get().number in home  # the panel's overdue feedback clock
     assert 'href="/report/staff/"' not in signed_in("investigator").get("/").content.decode()
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(client, demo_region, settings):
+    from django.test import RequestFactory
+
+    from jiancha.intake import abuse
+
+    def address(remote: str, forwarded: str = "") -> str:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        return abuse.client_address(request)
+
+    settings.JIANCHA_TRUSTED_PROXIES = []
+    assert address("10.0.0.5", "203.0.113.7") == "10.0.0.5"  # no proxy trusted: the header is ignored
+    settings.JIANCHA_TRUSTED_PROXIES = ["10.0.0.5", "192.168.0.0/24", "not an address"]
+    assert address("10.0.0.5", "203.0.113.7") == "203.0.113.7"
+    # A forged left part is not believed: the right-most untrusted hop is the visitor.
+    assert address("10.0.0.5", "1.2.3.4, 203.0.113.7, 192.168.0.9") == "203.0.113.7"
+    assert address("198.51.100.1", "203.0.113.7") == "198.51.100.1"  # not from the proxy
+    assert address("10.0.0.5", "") == "10.0.0.5"
+
+    # Two visitors behind the one proxy have a limit each.
+    settings.INTAKE_SUBMIT_PER_HOUR = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    first = client.post("/report/", form_data(client), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    second = client.post("/report/", form_data(client), HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy)
+    again = client.post("/report/", form_data(client), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert (first.status_code, second.status_code, again.status_code) == (200, 200, 400)
+
+
+def test_a_submission_without_the_work_does_not_use_up_the_limit(client, demo_region, settings):
+    settings.INTAKE_SUBMIT_PER_HOUR = 1
+    for _ in range(3):
+        assert client.post("/report/", form_data(client, pow_challenge="forged")).status_code == 400
+    assert client.post("/report/", form_data(client)).status_code == 200
