@@ -259,6 +259,7 @@ INTAKE_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("JIANCHA_INTAKE_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
 )
 INTAKE_MAX_ATTACHMENTS = 5
+INTAKE_MAX_IMAGE_PIXELS = int(os.environ.get("JIANCHA_INTAKE_MAX_IMAGE_PIXELS", "40000000"))
 # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed for the rate limits.
 JIANCHA_TRUSTED_PROXIES = _env_list("JIANCHA_TRUSTED_PROXIES", [])
 # The WeChat official account's token (公众号服务器配置 Token) and the commission it forwards to.

@@ -356,3 +356,56 @@ def test_the_staff_pages_show_a_clock_problem(staff, december, client):
     assert 'data-testid="clock-problem"' in listing and "2027" in listing
     page = client.get(f"/report/staff/{report.pk}/").content.decode()
     assert 'data-testid="clock-problem"' in page and "2027" in page
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG of a few bytes whose header claims ``width`` × ``height`` pixels (an image bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_an_image_bomb_is_refused_before_it_is_decoded(settings, monkeypatch):
+    from PIL import Image
+
+    with translation.override("en"):
+        with pytest.raises(AttachmentRefused, match="8000 × 8000 pixels; the limit is 40 million"):
+            check_file("bomb.png", _png_header(8000, 8000))
+        with pytest.raises(AttachmentRefused, match="too large to be opened safely"):
+            check_file("bomb.png", _png_header(100_000, 100_000))  # Pillow's own limit, at open
+        settings.INTAKE_MAX_IMAGE_PIXELS = 10**12
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)  # 32 × 24 = 768: Pillow only warns
+        with pytest.raises(AttachmentRefused, match="too large to be opened safely"):
+            check_file("photo.jpg", jpeg_with_gps())
+
+
+def test_a_rotated_photo_keeps_its_orientation_and_loses_its_metadata():
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 20), (255, 0, 0))
+    image.paste((0, 0, 255), (20, 0, 40, 20))  # left red, right blue
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: shown turned 90° clockwise
+    exif[0x0110] = "SecretPhone 12"
+    exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, quality=95)
+    cleaned = check_file("竖拍.jpg", out.getvalue()).cleaned
+    assert b"Exif" not in cleaned and b"SecretPhone" not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as shown:
+        assert shown.size == (20, 40) and not shown.getexif()
+        top, bottom = shown.getpixel((10, 5)), shown.getpixel((10, 35))
+    assert top[0] > 200 and top[2] < 60  # turned clockwise: the left (red) is now on top
+    assert bottom[2] > 200 and bottom[0] < 60
