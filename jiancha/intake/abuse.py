@@ -60,7 +60,8 @@ def check_work(challenge: str, nonce: str, now: float | None = None) -> bool:
     except ValueError:
         return False
     payload = challenge.rsplit(".", 1)[0]
-    if not hmac.compare_digest(signature, _sign(payload)) or needed < pow_bits():
+    # Bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
+    if not hmac.compare_digest(signature.encode(), _sign(payload).encode()) or needed < pow_bits():
         return False
     if not 0 <= (now or time.time()) - issued <= CHALLENGE_SECONDS or len(nonce) > 32:
         return False

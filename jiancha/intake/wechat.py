@@ -34,11 +34,12 @@ def signature(token_value: str, timestamp: str, nonce: str) -> str:
 
 
 def signature_ok(timestamp: str, nonce: str, given: str, now: float | None = None) -> bool:
-    if not token() or not timestamp.isdigit():
+    if not token() or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs((now or time.time()) - int(timestamp)) > MAX_SKEW_SECONDS:
         return False
-    return hmac.compare_digest(signature(token(), timestamp, nonce), given)
+    # Bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
+    return hmac.compare_digest(signature(token(), timestamp, nonce).encode(), given.encode())
 
 
 @dataclass(frozen=True)

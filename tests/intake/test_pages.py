@@ -294,3 +294,19 @@ def test_a_submission_without_the_work_does_not_use_up_the_limit(client, demo_re
     for _ in range(3):
         assert client.post("/report/", form_data(client, pow_challenge="forged")).status_code == 400
     assert client.post("/report/", form_data(client)).status_code == 200
+
+
+def test_non_ascii_signatures_are_refused_not_a_server_error(client, demo_region, settings):
+    from jiancha.intake import abuse
+
+    challenge = abuse.new_challenge()
+    forged = challenge.rsplit(".", 1)[0] + ".签名签名"
+    assert abuse.check_work(forged, "0") is False
+    data = form_data(client, pow_challenge=forged)
+    assert client.post("/report/", data).status_code == 400 and not Report.objects.exists()
+
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    query = {**_signed("wx-token"), "signature": "签名"}
+    assert client.get("/report/wechat/", {**query, "echostr": "x"}).status_code == 403
+    arabic_digits = {**_signed("wx-token"), "timestamp": "١٧٠٠٠٠٠٠٠٠"}
+    assert client.get("/report/wechat/", arabic_digits).status_code == 403
