@@ -94,6 +94,14 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         indexes = [models.Index(fields=["division", "state"])]
+        constraints = [
+            # One report per WeChat message: WeChat delivers a message again when it got no answer.
+            models.UniqueConstraint(
+                fields=["channel", "channel_ref"],
+                condition=models.Q(channel="wechat") & ~models.Q(channel_ref=""),
+                name="intake_one_report_per_wechat_msgid",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

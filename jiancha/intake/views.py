@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -200,6 +201,21 @@ def follow(request: HttpRequest) -> HttpResponse:
 # --- WeChat ------------------------------------------------------------------------------------------
 
 
+def _wechat_report(msg_id: str) -> Report | None:
+    if not msg_id:
+        return None
+    return Report.objects.filter(channel=Channel.WECHAT, channel_ref=msg_id[:120]).first()
+
+
+def _wechat_already(message: wechat.WeChatMessage, report: Report) -> HttpResponse:
+    """A message delivered again (same MsgId): no second report; the code cannot be shown again."""
+    reply = _(
+        "Your report %(number)s has already been received. Its receipt code was given in the first "
+        "reply and cannot be shown again."
+    ) % {"number": report.number}
+    return HttpResponse(wechat.text_reply(message, reply), content_type="application/xml")
+
+
 @csrf_exempt
 def wechat_webhook(request: HttpRequest) -> HttpResponse:
     """The official account's server URL: GET echoes for verification, POST delivers a message."""
@@ -211,10 +227,16 @@ def wechat_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("invalid signature", status=403, content_type="text/plain")
     if request.method == "GET":
         return HttpResponse(params.get("echostr", ""), content_type="text/plain")
+    if not wechat.fresh(params.get("timestamp", ""), params.get("nonce", "")):
+        log.warning("intake: replayed WeChat request refused")
+        return HttpResponse("replayed request", status=403, content_type="text/plain")
     try:
         message = wechat.parse(request.body)
     except wechat.BadMessage:
         return HttpResponseBadRequest("bad message", content_type="text/plain")
+    earlier = _wechat_report(message.msg_id)
+    if earlier is not None:
+        return _wechat_already(message, earlier)
     if message.msg_type != "text":
         reply = _("Please send your report as a text message, or use the web form for files.")
         return HttpResponse(wechat.text_reply(message, reply), content_type="application/xml")
@@ -234,6 +256,11 @@ def wechat_webhook(request: HttpRequest) -> HttpResponse:
             ),
             channel_ref=message.msg_id,
         )
+    except IntegrityError:  # the same message delivered twice at once: the other request made it
+        earlier = _wechat_report(message.msg_id)
+        if earlier is None:
+            raise
+        return _wechat_already(message, earlier)
     except actions.InvalidReport:
         reply = _("Please describe whom the report concerns and what happened (at least 10 characters).")
         return HttpResponse(wechat.text_reply(message, reply), content_type="application/xml")

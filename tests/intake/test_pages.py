@@ -201,8 +201,8 @@ def test_the_public_form_is_rate_limited(client, demo_region, settings):
     assert response.status_code == 400 and "too many reports" in response.content.decode()
 
 
-def _signed(token: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "nonce42"
+def _signed(token: str, nonce: str = "nonce42") -> dict[str, str]:
+    timestamp = str(int(time.time()))
     return {"timestamp": timestamp, "nonce": nonce, "signature": wechat.signature(token, timestamp, nonce)}
 
 
@@ -237,8 +237,77 @@ def test_the_wechat_webhook_checks_the_signature_and_replies_with_a_code(client,
     assert b"oOpenId123" not in bytes(report.identity_sealed)
     assert Client().post("/report/follow/", {"code": code}).status_code == 200
     assert (
-        client.post(url, "<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>", content_type="text/xml").status_code == 400
+        client.post(wechat_url(), "<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>", content_type="text/xml").status_code
+        == 400
     )
+
+
+def wechat_url(nonce: str = "") -> str:
+    """A freshly signed webhook URL (each nonce is taken once)."""
+    import secrets
+
+    query = _signed("wx-token", nonce or secrets.token_hex(6))
+    return f"/report/wechat/?timestamp={query['timestamp']}&nonce={query['nonce']}&signature={query['signature']}"
+
+
+def test_a_replayed_wechat_request_is_refused(client, demo_region, settings):
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    url = wechat_url("once")
+    assert client.post(url, WECHAT_TEXT, content_type="text/xml").status_code == 200
+    assert client.post(url, WECHAT_TEXT, content_type="text/xml").status_code == 403
+    assert Report.objects.count() == 1
+
+
+def test_a_wechat_message_delivered_again_makes_no_second_report(client, demo_region, settings):
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    first = client.post(wechat_url(), WECHAT_TEXT, content_type="text/xml").content.decode()
+    again = client.post(wechat_url(), WECHAT_TEXT, content_type="text/xml")
+    report = Report.objects.get()
+    assert again.status_code == 200 and report.number in again.content.decode()
+    assert re.search(r"\d{4} \d{4} \d{4}", first) and not re.search(
+        r"\d{4} \d{4} \d{4}", again.content.decode()
+    )
+    other = WECHAT_TEXT.replace("987654321", "987654322")
+    assert client.post(wechat_url(), other, content_type="text/xml").status_code == 200
+    assert Report.objects.count() == 2
+
+
+def test_the_database_keeps_one_report_per_wechat_message(demo_region):
+    from django.db import IntegrityError, transaction
+
+    from jiancha.intake import actions
+    from jiancha.orgs.models import Division
+
+    def submit() -> None:
+        actions.submit_report(
+            channel="wechat",
+            division=Division.objects.get(code=CITY),
+            data=actions.ReportInput(concerns_name="王某", facts="收受红包，金额较大，影响恶劣"),
+            channel_ref="555",
+        )
+
+    submit()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        submit()
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        WECHAT_TEXT.encode("utf-16"),  # the old DTD filter looked for ASCII bytes: UTF-16 slipped by
+        ('<?xml version="1.0" encoding="UTF-16"?>' + WECHAT_TEXT).encode("utf-16"),
+        b"\xff\xfe" + WECHAT_TEXT.encode("utf-16-le"),
+        ("<!DOCTYPE xml [<!ENTITY a 'b'>]>" + WECHAT_TEXT).encode(),
+        WECHAT_TEXT.replace("<Content>", "<!ENTITY x 'y'><Content>").encode(),
+        ('<?xml version="1.0"?>' + WECHAT_TEXT).encode(),
+        b"<xml>\xc3\x28</xml>",  # not UTF-8
+    ],
+)
+def test_the_wechat_webhook_takes_only_plain_utf8_xml(client, demo_region, settings, body):
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    response = client.post(wechat_url(), body, content_type="text/xml")
+    assert response.status_code == 400 and not Report.objects.exists()
 
 
 def test_the_api_gives_intake_staff_figures_and_reports_without_the_reporter(demo_region):
