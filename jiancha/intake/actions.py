@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ from jiancha.ledger.services import actor_label, record_event
 from jiancha.orgs.models import Division
 
 from . import keys, receipts
-from .files import CheckedFile
+from .files import CheckedFile, max_bytes_per_report, max_files_per_report
 from .models import Attachment, Channel, Message, Report, Satisfaction, State
 from .text import clean_line, clean_text, similarity
 
@@ -269,6 +270,24 @@ def reporter_adds(report: Report, text: str, files: Sequence[CheckedFile] = ()) 
     if not text and not files:
         raise InvalidReport({"text": _("write something or attach a file")})
     with transaction.atomic():
+        if files:
+            # Per receipt code: a report cannot be made a store of unlimited files.
+            Report.objects.select_for_update().filter(pk=report.pk).first()
+            held = report.attachments.aggregate(n=Count("id"), size=Sum("size"))
+            if held["n"] + len(files) > max_files_per_report():
+                raise InvalidReport(
+                    {
+                        "attachments": _("a report can hold at most %(n)d files")
+                        % {"n": max_files_per_report()}
+                    }
+                )
+            if (held["size"] or 0) + sum(len(f.cleaned) for f in files) > max_bytes_per_report():
+                raise InvalidReport(
+                    {
+                        "attachments": _("a report can hold at most %(mb)d MB of files")
+                        % {"mb": max_bytes_per_report() // (1024 * 1024)}
+                    }
+                )
         message = Message.objects.create(report=report, kind=Message.Kind.REPORTER, text=text)
         hashes = _add_files(report, files)
         _event("reporter_added", None, report, {"message": message.pk, "files": hashes})

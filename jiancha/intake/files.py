@@ -57,6 +57,27 @@ def max_files() -> int:
     return int(getattr(settings, "INTAKE_MAX_ATTACHMENTS", 5))
 
 
+def max_total_bytes() -> int:
+    """A whole request: every file at its limit, plus the form's text."""
+    return max_files() * max_bytes() + 1024 * 1024
+
+
+def max_files_per_report() -> int:
+    return int(getattr(settings, "INTAKE_MAX_FILES_PER_REPORT", 20))
+
+
+def max_bytes_per_report() -> int:
+    return int(getattr(settings, "INTAKE_MAX_BYTES_PER_REPORT", 100 * 1024 * 1024))
+
+
+def too_large(name: str, size: int) -> AttachmentRefused:
+    shown = clean_line(PurePath(name.replace("\\", "/")).name)[:200] or "file"
+    return AttachmentRefused(
+        _("“%(name)s” is %(size)d KB; the limit is %(limit)d KB")
+        % {"name": shown, "size": size // 1024, "limit": max_bytes() // 1024}
+    )
+
+
 def sniff(data: bytes) -> str | None:
     """The kind of file these bytes are, or None for anything not accepted."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -137,10 +158,7 @@ def check_file(name: str, data: bytes) -> CheckedFile:
     """Check one uploaded file; raise ``AttachmentRefused`` naming the file and the reason."""
     shown = clean_line(PurePath(name.replace("\\", "/")).name)[:200] or "file"
     if len(data) > max_bytes():
-        raise AttachmentRefused(
-            _("“%(name)s” is %(size)d KB; the limit is %(limit)d KB")
-            % {"name": shown, "size": len(data) // 1024, "limit": max_bytes() // 1024}
-        )
+        raise too_large(name, len(data))
     if not data:
         raise AttachmentRefused(_("“%(name)s” is empty") % {"name": shown})
     kind = sniff(data)

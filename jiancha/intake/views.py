@@ -32,7 +32,8 @@ from jiancha.cases.workdays import problem_text
 from jiancha.orgs.models import Division
 
 from . import abuse, actions, receipts, services, wechat
-from .files import AttachmentRefused, CheckedFile, check_file, max_bytes, max_files
+from .files import AttachmentRefused, CheckedFile, check_file, max_bytes, max_files, too_large
+from .middleware import declared_too_large
 from .models import Attachment, Channel, Message, Report, Satisfaction, State
 
 log = logging.getLogger("jiancha.intake")
@@ -50,12 +51,10 @@ def _files(request: HttpRequest, errors: dict[str, str], name: str = "attachment
         return []
     checked = []
     for upload in uploads:
-        if upload.size is not None and upload.size > max_bytes():
-            data = b"\0" * (max_bytes() + 1)  # refused by size without reading it all
-        else:
-            data = upload.read()
         try:
-            checked.append(check_file(upload.name or "", data))
+            if upload.size is not None and upload.size > max_bytes():
+                raise too_large(upload.name or "", upload.size)  # refused without reading it
+            checked.append(check_file(upload.name or "", upload.read()))
         except AttachmentRefused as error:
             errors[name] = str(error)
     return checked
@@ -88,14 +87,6 @@ def _form_page(request: HttpRequest, template: str, errors: dict[str, str], **co
     return render(request, template, context, status=400 if errors else 200)
 
 
-def _too_large(request: HttpRequest) -> bool:
-    limit = max_files() * max_bytes() + 1024 * 1024
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
-    except ValueError:
-        return True
-
-
 # --- public ------------------------------------------------------------------------------------------
 
 
@@ -105,7 +96,7 @@ def public_form(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     divisions = services.public_divisions()
     if request.method == "POST":
-        if _too_large(request):
+        if declared_too_large(request):  # the middleware refuses it first; kept for direct calls
             errors["attachments"] = _("the report with its files is too large")
         elif not abuse.check_work(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", "")):
             errors["form"] = _("the form's anti-spam check did not complete; please submit again")
@@ -169,7 +160,9 @@ def follow(request: HttpRequest) -> HttpResponse:
     notice = ""  # not django.contrib.messages: that could leave a cookie on the reporter's device
     action = request.POST.get("action", "")
     if action == "add":
-        files = _files(request, errors)
+        if declared_too_large(request):
+            errors["attachments"] = _("the report with its files is too large")
+        files = [] if errors else _files(request, errors)
         if not errors:
             try:
                 actions.reporter_adds(report, request.POST.get("text", ""), files)

@@ -379,3 +379,44 @@ def test_non_ascii_signatures_are_refused_not_a_server_error(client, demo_region
     assert client.get("/report/wechat/", {**query, "echostr": "x"}).status_code == 403
     arabic_digits = {**_signed("wx-token"), "timestamp": "١٧٠٠٠٠٠٠٠٠"}
     assert client.get("/report/wechat/", arabic_digits).status_code == 403
+
+
+def test_an_oversized_upload_is_refused_before_csrf_reads_it(demo_region, settings):
+    settings.INTAKE_MAX_ATTACHMENT_BYTES = 1000  # whole request: 5 × 1000 bytes + 1 MiB
+    strict = english(Client(enforce_csrf_checks=True))  # no CSRF token: CSRF would answer 403
+    big = SimpleUploadedFile("合同.txt", b"a" * (1024 * 1024 + 6000), content_type="text/plain")
+    for path in ("/report/", "/report/follow/"):
+        response = strict.post(path, {"attachments": [big]})
+        big.seek(0)
+        assert response.status_code == 413, path
+        assert "too large" in response.content.decode() and "1 MB" in response.content.decode()
+    declared = strict.post("/report/", {"facts": "x"}, CONTENT_LENGTH=str(50 * 1024 * 1024))
+    assert declared.status_code == 413 and not Report.objects.exists()
+    assert strict.get("/report/").status_code == 200  # only POSTs are measured
+
+
+def test_a_file_over_the_limit_is_named_without_being_read(client, demo_region, settings):
+    settings.INTAKE_MAX_ATTACHMENT_BYTES = 1000
+    english(client)
+    big = SimpleUploadedFile("合同.txt", b"a" * 2000, content_type="text/plain")
+    with translation.override("en"):
+        response = client.post("/report/", {**form_data(client), "attachments": [big]})
+    assert response.status_code == 400 and "合同.txt" in response.content.decode()
+    assert "the limit is" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_files_added_with_a_receipt_code_are_limited_per_report(client, demo_region, settings):
+    settings.INTAKE_MAX_FILES_PER_REPORT = 2
+    code = code_of(client.post("/report/", form_data(client)))
+
+    def add(*names: str):
+        files = [SimpleUploadedFile(n, "补充材料".encode(), content_type="text/plain") for n in names]
+        return client.post("/report/follow/", {"code": code, "action": "add", "attachments": files})
+
+    assert add("一.txt", "二.txt").status_code == 200
+    refused = add("三.txt")
+    assert refused.status_code == 400 and Report.objects.get().attachments.count() == 2
+    settings.INTAKE_MAX_FILES_PER_REPORT = 20
+    settings.INTAKE_MAX_BYTES_PER_REPORT = 20
+    assert add("四.txt").status_code == 400 and Report.objects.get().attachments.count() == 2
