@@ -528,6 +528,24 @@ def original_attachment(attachment: Attachment, user: User, reason: str) -> byte
     return data
 
 
+def document_file(attachment: Attachment, user: User, reason: str) -> bytes:
+    """A file kept as delivered (PDF, Word, Excel, text), which may carry its author's name in its
+    metadata: like the reporter's identity, with a reason, recorded in the ledger."""
+    _need(user, "view_reporter_identity", attachment.report)
+    reason = clean_text(reason, 1000)
+    if len(reason) < 4:
+        raise InvalidReport({"reason": _("say why you need this file")})
+    with transaction.atomic():
+        _event(
+            "file_viewed",
+            user,
+            attachment.report,
+            {"file": attachment.sha256, "reason": reason},
+            "view_reporter_identity",
+        )
+    return bytes(attachment.cleaned)
+
+
 # --- duplicates and related reports ---------------------------------------------------------------------
 
 

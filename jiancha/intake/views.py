@@ -449,13 +449,44 @@ def staff_identity(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _download(data: bytes, attachment: Attachment) -> HttpResponse:
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @capability_required("register_report")
 def staff_attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    """The cleaned copy of an attachment (metadata stripped), as a download, never rendered inline."""
+    """An attachment as a download, never rendered inline.
+
+    Images (metadata removed) download directly. Other files are kept as delivered and may name
+    their author in their metadata: like the reporter's identity, they need ``view_reporter_identity``
+    and a reason, and each download is the ledger event ``intake.file_viewed``.
+    """
+    user = _user(request)
     attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
-    if not services.reports_for(_user(request)).filter(pk=attachment.report_id).exists():
+    if not services.reports_for(user).filter(pk=attachment.report_id).exists():
         raise PermissionDenied(_("this report lies outside your scope"))
-    response = HttpResponse(bytes(attachment.cleaned), content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    if attachment.metadata_removed:
+        return _download(bytes(attachment.cleaned), attachment)
+    if not has_capability(user, "view_reporter_identity"):
+        raise PermissionDenied(
+            _("this file may carry its author's metadata; it needs the identity permission")
+        )
+    error = ""
+    if request.method == "POST":
+        try:
+            return _download(
+                actions.document_file(attachment, user, request.POST.get("reason", "")), attachment
+            )
+        except actions.InvalidReport as refused:
+            error = "; ".join(refused.errors.values())
+    response = render(
+        request,
+        "intake/staff_document.html",
+        {"attachment": attachment, "report": attachment.report, "error": error},
+        status=400 if error else 200,
+    )
     response["Cache-Control"] = "no-store"
     return response

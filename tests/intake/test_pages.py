@@ -420,3 +420,27 @@ def test_files_added_with_a_receipt_code_are_limited_per_report(client, demo_reg
     settings.INTAKE_MAX_FILES_PER_REPORT = 20
     settings.INTAKE_MAX_BYTES_PER_REPORT = 20
     assert add("四.txt").status_code == 400 and Report.objects.get().attachments.count() == 2
+
+
+def test_only_images_are_labelled_cleaned_and_documents_need_a_reason(client, demo_region):
+    photo = SimpleUploadedFile("现场.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    pdf = SimpleUploadedFile("合同.pdf", b"%PDF-1.4\n/Author (Zhang San)\n", content_type="application/pdf")
+    client.post("/report/", {**form_data(client), "attachments": [photo, pdf]})
+    report = Report.objects.get()
+    image, document = report.attachments.order_by("id")
+    officer = english(signed_in("intake"))
+    page = officer.get(f"/report/staff/{report.pk}/").content.decode()
+    assert (
+        page.count('data-testid="file-cleaned"') == 1 and page.count('data-testid="file-as-delivered"') == 1
+    )
+    assert "metadata removed" in page and "kept as delivered" in page
+
+    download = officer.get(f"/report/staff/attachments/{image.pk}/")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert b"Zhang San" not in officer.get(f"/report/staff/attachments/{document.pk}/").content
+    assert officer.post(f"/report/staff/attachments/{document.pk}/", {"reason": ""}).status_code == 400
+    assert not Event.objects.filter(kind="intake.file_viewed").exists()
+    got = officer.post(f"/report/staff/attachments/{document.pk}/", {"reason": "核实合同内容"})
+    assert got.status_code == 200 and b"Zhang San" in got.content
+    assert got["Content-Disposition"].startswith("attachment") and got["Cache-Control"] == "no-store"
+    assert Event.objects.filter(kind="intake.file_viewed", object_id=report.number).count() == 1
