@@ -256,7 +256,7 @@ def submit_report(
 def find_by_receipt(code: str) -> Report | None:
     """The report a receipt code opens, or None (a wrong code reveals nothing)."""
     code = receipts.normalise(code)
-    if not code.isdigit() or len(code) != receipts.DIGITS:
+    if not receipts.well_formed(code):
         return None
     return Report.objects.filter(receipt_hash=receipts.receipt_hash(code)).first()
 

@@ -409,3 +409,17 @@ def test_a_rotated_photo_keeps_its_orientation_and_loses_its_metadata():
         top, bottom = shown.getpixel((10, 5)), shown.getpixel((10, 35))
     assert top[0] > 200 and top[2] < 60  # turned clockwise: the left (red) is now on top
     assert bottom[2] > 200 and bottom[0] < 60
+
+
+def test_a_receipt_code_typed_in_full_width_digits_or_with_dashes_opens_the_report(staff):
+    report, code = submit()
+    full_width = "".join(chr(ord(d) - ord("0") + ord("０")) for d in code)
+    grouped = "－".join(full_width[i : i + 4] for i in range(0, 20, 4))
+    assert actions.find_by_receipt(full_width) == report
+    assert actions.find_by_receipt(grouped) == report
+    assert (
+        actions.find_by_receipt(" " + "—".join(code[i : i + 5] for i in range(0, 20, 5)) + "\u3000") == report
+    )
+    arabic_indic = "".join(chr(ord(d) - ord("0") + 0x0660) for d in code)  # digits, but not ours
+    assert actions.find_by_receipt(arabic_indic) is None
+    assert actions.find_by_receipt(code[:-1]) is None
