@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from jiancha.access.models import User
-from jiancha.intake import wechat
+from jiancha.intake import keys, wechat
 from jiancha.intake.models import Report
 from jiancha.ledger.models import Event
 
@@ -234,7 +234,9 @@ def test_the_wechat_webhook_checks_the_signature_and_replies_with_a_code(client,
     code = re.search(r"(\d{4}(?: \d{4}){4})", reply).group(1)
     report = Report.objects.get()
     assert report.channel == "wechat" and report.channel_ref == "987654321"
-    assert b"oOpenId123" not in bytes(report.identity_sealed)
+    sealed = bytes(report.identity_sealed)
+    assert sealed and sealed != b'{"wechat_openid": "oOpenId123"}'
+    assert keys.unseal_json(sealed)["wechat_openid"] == "oOpenId123"
     assert Client().post("/report/follow/", {"code": code}).status_code == 200
     assert (
         client.post(wechat_url(), "<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>", content_type="text/xml").status_code
