@@ -31,7 +31,7 @@ from jiancha.cases.errors import ActionRefused
 from jiancha.cases.workdays import problem_text
 from jiancha.orgs.models import Division
 
-from . import abuse, actions, receipts, services, wechat
+from . import abuse, actions, keys, receipts, services, wechat
 from .files import AttachmentRefused, CheckedFile, check_file, max_bytes, max_files, too_large
 from .middleware import declared_too_large
 from .models import Attachment, Channel, Message, Report, Satisfaction, State
@@ -442,6 +442,12 @@ def staff_identity(request: HttpRequest, pk: int) -> HttpResponse:
             identity = actions.reveal_identity(report, _user(request), request.POST.get("reason", ""))
         except actions.InvalidReport as refused:
             error = "; ".join(refused.errors.values())
+        except keys.KeyUnavailable:
+            log.error("intake: the private key is not available for an identity request")
+            error = _(
+                "The reporter's identity cannot be opened on this server: the intake office's private "
+                "key is not here or is missing. Ask the administrator (see docs/intake.md, Keys)."
+            )
     response = render(
         request, "intake/staff_identity.html", {"report": report, "identity": identity, "error": error}
     )

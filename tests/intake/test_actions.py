@@ -426,3 +426,33 @@ def test_a_receipt_code_typed_in_full_width_digits_or_with_dashes_opens_the_repo
     arabic_indic = "".join(chr(ord(d) - ord("0") + 0x0660) for d in code)  # digits, but not ours
     assert actions.find_by_receipt(arabic_indic) is None
     assert actions.find_by_receipt(code[:-1]) is None
+
+
+def test_a_lost_key_is_not_silently_replaced_while_reports_exist(staff, client):
+    from jiancha.intake.apps import check_keys
+
+    assert check_keys() == []
+    report, _ = submit()
+    keys.private_key_path().unlink()
+    keys.forget_cached_keys()
+    with pytest.raises(keys.KeyMissing, match="restore it from the backup"):
+        keys.unseal_json(bytes(report.identity_sealed))
+    with pytest.raises(keys.KeyMissing):
+        submit()  # nor sealed to a new key nobody else has
+    assert not keys.private_key_path().exists()
+    [error] = check_keys()
+    assert error.id == "intake.E001" and "office.key" in error.msg
+
+    client.force_login(staff.intake)
+    client.cookies["jiancha_language"] = "en"
+    page = client.post(f"/report/staff/{report.pk}/identity/", {"reason": "核实举报人身份以便答复"})
+    assert page.status_code == 200 and "private key is not here or is missing" in page.content.decode()
+    assert not Event.objects.filter(kind="intake.identity_viewed").exists()
+
+
+def test_a_lost_pepper_is_not_remade_while_reports_exist(staff):
+    submit()
+    (keys.intake_dir() / "receipt.pepper").unlink()
+    keys.forget_cached_keys()
+    with pytest.raises(keys.KeyMissing):
+        actions.find_by_receipt("1" * 20)
