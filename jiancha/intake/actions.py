@@ -463,7 +463,19 @@ def conclude(report: Report, user: User, *, version: int, on: dt.date | None = N
             result_due=due,
             clock_problem=report.clock_problem,
         )
+        _carry_result_clock(report, on)
         _event("concluded", user, report, {"closed_on": on.isoformat()})
+
+
+def _carry_result_clock(head: Report, on: dt.date) -> None:
+    """Reports merged into ``head`` share its handling: their real-name reporters are owed the result
+    too, so each gets its own result clock from the day handling concluded."""
+    for member in Report.objects.filter(group=head, state=State.MERGED, closed_on__isnull=True):
+        member.clock_problem = ""
+        due = _due(on, FEEDBACK_WORKING_DAYS, member) if member.real_name else None
+        Report.objects.filter(pk=member.pk).update(
+            closed_on=on, result_due=due, clock_problem=member.clock_problem, version=member.version + 1
+        )
 
 
 def write_to_reporter(report: Report, user: User, kind: str, text: str) -> Message:
@@ -477,7 +489,7 @@ def write_to_reporter(report: Report, user: User, kind: str, text: str) -> Messa
         raise InvalidReport({"text": _("write the message")})
     if kind not in Message.Kind.values or kind == Message.Kind.REPORTER:
         raise ActionRefused(_("unknown kind of message"))
-    if kind == Message.Kind.RESULT and report.state != State.CLOSED:
+    if kind == Message.Kind.RESULT and report.state != State.CLOSED and report.closed_on is None:
         raise ActionRefused(_("record that handling has concluded before telling the result"))
     if kind == Message.Kind.ACCEPTANCE and report.state == State.REGISTERED:
         raise ActionRefused(
@@ -578,7 +590,12 @@ def merge(report: Report, into: Report, user: User, *, version: int) -> None:
             lead_number=into.lead_number,
             decided_at=timezone.now(),
             decided_by=user,
+            transfer_due=None,
         )
+        head = into.group or into
+        if head.closed_on is not None:  # the group's handling is already concluded: the result is owed
+            _carry_result_clock(head, head.closed_on)
+            report.refresh_from_db()
         _event("merged", user, report, {"into": into.number})
 
 
@@ -593,22 +610,30 @@ def purge_expired(today: dt.date | None = None) -> list[str]:
     """
     today = today or timezone.localdate()
     deleted = []
-    for report in Report.objects.filter(state=State.NOT_ACCEPTED, expires_on__lte=today):
-        with transaction.atomic():
-            number = report.number
-            files = report.attachments.count()
-            record_event(
-                kind="intake.report_deleted",
-                actor=actor_label("system", "retention"),
-                object_kind="report",
-                object_id=number,
-                content={
-                    "expired_on": report.expires_on.isoformat() if report.expires_on else "",
-                    "files": files,
-                },
-                legal_basis=_("retention of reports not accepted: %(days)d days")
-                % {"days": retention_days()},
-            )
-            report.delete()
-        deleted.append(number)
+    for head in Report.objects.filter(state=State.NOT_ACCEPTED, expires_on__lte=today):
+        # Reports merged into it followed its handling: they go with it, each in the ledger.
+        for report in [*Report.objects.filter(group=head, state=State.MERGED), head]:
+            deleted.append(_purge(report, head))
     return deleted
+
+
+def _purge(report: Report, head: Report) -> str:
+    with transaction.atomic():
+        number = report.number
+        files = report.attachments.count()
+        content: dict[str, Any] = {
+            "expired_on": head.expires_on.isoformat() if head.expires_on else "",
+            "files": files,
+        }
+        if report.pk != head.pk:
+            content["merged_into"] = head.number
+        record_event(
+            kind="intake.report_deleted",
+            actor=actor_label("system", "retention"),
+            object_kind="report",
+            object_id=number,
+            content=content,
+            legal_basis=_("retention of reports not accepted: %(days)d days") % {"days": retention_days()},
+        )
+        report.delete()
+    return number

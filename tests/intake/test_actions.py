@@ -456,3 +456,50 @@ def test_a_lost_pepper_is_not_remade_while_reports_exist(staff):
     keys.forget_cached_keys()
     with pytest.raises(keys.KeyMissing):
         actions.find_by_receipt("1" * 20)
+
+
+def _merged_pair(staff) -> tuple[Report, Report]:
+    head, _ = submit()
+    member, _ = submit(
+        real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物约二十万元")
+    )
+    actions.merge(member, head, staff.intake, version=member.version)
+    return head, member
+
+
+def test_a_merged_real_name_report_keeps_its_feedback_obligations(staff):
+    head, member = _merged_pair(staff)
+    today = timezone.localdate()
+    clocks = services.open_clocks(Report.objects.all(), today)
+    assert any(c.report == member and c.due == member.acceptance_due for c in clocks)
+    later = member.acceptance_due + dt.timedelta(days=1)
+    assert services.feedback_kpi(today=later).missing == 2  # the head's and the member's reporters
+
+    actions.accept(head, staff.intake, version=head.version)
+    actions.write_to_reporter(member, staff.intake, Message.Kind.ACCEPTANCE, "您的举报已与另一件合并受理")
+    actions.conclude(head, staff.intake, version=head.version)
+    member.refresh_from_db()
+    assert member.state == State.MERGED and member.result_due == head.result_due is not None
+    clocks = services.open_clocks(Report.objects.all(), today)
+    assert [c.due for c in clocks if c.report == member] == [member.result_due]  # acceptance was told
+    actions.write_to_reporter(member, staff.intake, Message.Kind.RESULT, "经核查，反映问题部分属实")
+    kpi = services.feedback_kpi(today=later)
+    # The member's acceptance and result told in time; the head's two (same due date) missing.
+    assert (kpi.due, kpi.on_time, kpi.missing) == (4, 2, 2)
+
+    late, _ = submit(
+        real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物二十万元左右")
+    )
+    actions.merge(late, head, staff.intake, version=late.version)  # into a concluded report
+    assert late.closed_on == head.closed_on and late.result_due == head.result_due
+
+
+def test_a_merged_report_is_purged_with_its_group(staff, settings):
+    settings.INTAKE_RETENTION_DAYS = 30
+    head, member = _merged_pair(staff)
+    kept, _ = submit(real_name_input(concerns_name="王某某"))
+    actions.not_accept(head, staff.intake, version=head.version, reason="反映内容不具体")
+    deleted = actions.purge_expired(timezone.localdate() + dt.timedelta(days=30))
+    assert sorted(deleted) == sorted([head.number, member.number])
+    assert list(Report.objects.all()) == [kept]
+    assert Event.objects.filter(kind="intake.report_deleted", object_id=member.number).count() == 1
