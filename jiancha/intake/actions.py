@@ -353,6 +353,8 @@ def accept(
     division = division or report.division
     if not visible_divisions(user).filter(pk=division.pk).exists():
         raise PermissionDenied(_("this report lies outside your scope"))
+    if not division.code.startswith(report.division.prefix):
+        raise ActionRefused(_("the lead goes to the report's commission or to one below it"))
     summary = "\n".join(
         part
         for part in (
@@ -403,10 +405,10 @@ def transfer(report: Report, user: User, *, version: int, to: Division, reason: 
     current = report.division
     if to.pk == current.parent_id:
         state = State.TRANSFERRED_UP
-    elif to.parent_id == current.pk or (to.code.startswith(current.prefix) and to.pk != current.pk):
+    elif to.parent_id == current.pk:
         state = State.TRANSFERRED_DOWN
     else:
-        raise ActionRefused(_("a report goes to the level directly above or to a level below"))
+        raise ActionRefused(_("a report goes to the level directly above or directly below"))
     with transaction.atomic():
         _claim(
             report,

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -364,7 +364,11 @@ def _staff_action(request: HttpRequest, report: Report) -> str:
     action = request.POST.get("action", "")
     post = request.POST
     if action == "accept":
-        division = visible_divisions(user).filter(code=post.get("lead_division", "")).first()
+        division = None
+        if post.get("lead_division"):
+            division = visible_divisions(user).filter(code=post["lead_division"]).first()
+            if division is None:
+                raise ActionRefused(_("choose a commission in your scope for the lead"))
         actions.accept(
             report, user, version=_version(request), division=division, priority=post.get("priority") == "on"
         )
@@ -473,7 +477,7 @@ def staff_attachment(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
     if not services.reports_for(user).filter(pk=attachment.report_id).exists():
-        raise PermissionDenied(_("this report lies outside your scope"))
+        raise Http404  # as for a report outside the scope: whether it exists is not told
     if attachment.metadata_removed:
         return _download(bytes(attachment.cleaned), attachment)
     if not has_capability(user, "view_reporter_identity"):

@@ -503,3 +503,41 @@ def test_a_merged_report_is_purged_with_its_group(staff, settings):
     assert sorted(deleted) == sorted([head.number, member.number])
     assert list(Report.objects.all()) == [kept]
     assert Event.objects.filter(kind="intake.report_deleted", object_id=member.number).count() == 1
+
+
+def test_transfers_go_one_level_and_leads_stay_in_the_reports_subtree(staff):
+    report, _ = submit()
+    street = Division.objects.get(code="331202001000")  # below the district, two levels down
+    with pytest.raises(actions.ActionRefused):
+        actions.transfer(report, staff.intake, version=report.version, to=street, reason="属地办理")
+    to_district(report, staff.intake, "属地办理")
+    for elsewhere in ("331221000000", CITY):  # a sibling county; the level above the report
+        with pytest.raises(actions.ActionRefused):
+            actions.accept(
+                report, staff.intake, version=report.version, division=Division.objects.get(code=elsewhere)
+            )
+    assert not Lead.objects.exists()
+    actions.accept(report, staff.intake, version=report.version, division=street)
+    assert Lead.objects.get().division == street
+
+
+def test_the_accept_form_checks_the_lead_division_and_files_outside_the_scope_are_not_found(staff, client):
+    from tests.factories import make_user
+
+    report, _ = submit(files=[check_file("证据.txt", "证据".encode())])
+    to_district(report, staff.intake, "属地办理")
+    client.force_login(staff.intake)
+    for code in ("331221000000", "999999999999"):
+        client.post(
+            f"/report/staff/{report.pk}/",
+            {"action": "accept", "version": report.version, "lead_division": code},
+        )
+        report.refresh_from_db()
+        assert report.state == State.TRANSFERRED_DOWN and not Lead.objects.exists()
+
+    city_report, _ = submit(files=[check_file("证据.txt", "证据".encode())])
+    district_officer = make_user("intake_district", "intake", DISTRICT)
+    client.force_login(district_officer)
+    attachment = city_report.attachments.get()
+    assert client.get(f"/report/staff/attachments/{attachment.pk}/").status_code == 404
+    assert client.get("/report/staff/attachments/999999/").status_code == 404
