@@ -37,27 +37,33 @@ class KeyMissing(KeyUnavailable):
     """A key file is gone while data sealed or hashed with it exists: it must be restored, not remade."""
 
 
-def _sealed_data_exists() -> int:
-    """How many reports depend on the keys (sealed identities, attachments, receipt hashes)."""
-    from .models import Report
+def _depending_on(path: Path) -> int:
+    """How many reports depend on this secret: the pepper hashes every receipt code; the private key
+    opens sealed identities and original attachments."""
+    from .models import Attachment, Report
 
-    return Report.objects.count()
+    if path.name == "receipt.pepper":
+        return Report.objects.count()
+    return (
+        Report.objects.exclude(identity_sealed=b"").count()
+        + Attachment.objects.values("report").distinct().count()
+    )
 
 
 def missing_key_problem() -> str:
     """Why the keys cannot be used as they are, or "" (for the system check and the error)."""
     files = [] if os.environ.get("JIANCHA_INTAKE_PUBLIC_KEY") else [private_key_path()]
     files.append(intake_dir() / "receipt.pepper")
-    gone = [path for path in files if not path.exists()]
-    if not gone:
-        return ""
-    reports = _sealed_data_exists()
-    if not reports:
+    problems = [
+        f"{path} is missing but {reports} report(s) depend on it"
+        for path in files
+        if not path.exists() and (reports := _depending_on(path))
+    ]
+    if not problems:
         return ""
     return (
-        f"{', '.join(str(p) for p in gone)} missing but {reports} report(s) were sealed or hashed with "
-        "it: restore it from the offline backup (a new key would open none of them and make every "
-        "receipt code useless); it is not created again while reports exist"
+        "; ".join(problems) + ": restore it from the offline backup (a new key would open none of the "
+        "sealed data, a new pepper would make every receipt code useless); it is not created again"
     )
 
 
@@ -74,7 +80,7 @@ def private_key_path() -> Path:
 def _read_or_create(path: Path, make: bytes) -> bytes:
     """The secret in ``path``, created on first use: only while no report depends on it."""
     if not path.exists():
-        reports = _sealed_data_exists()
+        reports = _depending_on(path)
         if reports:
             raise KeyMissing(
                 f"{path} is missing but {reports} report(s) depend on it; restore it from the backup"

@@ -541,3 +541,12 @@ def test_the_accept_form_checks_the_lead_division_and_files_outside_the_scope_ar
     attachment = city_report.attachments.get()
     assert client.get(f"/report/staff/attachments/{attachment.pk}/").status_code == 404
     assert client.get("/report/staff/attachments/999999/").status_code == 404
+
+
+def test_anonymous_reports_without_files_do_not_need_the_private_key(staff):
+    from jiancha.intake.apps import check_keys
+
+    submit(actions.ReportInput(concerns_name="王某", facts=FACTS))
+    assert not keys.private_key_path().exists() and check_keys() == []
+    report, _ = submit()  # the first sealed identity creates the key
+    assert keys.private_key_path().exists() and keys.unseal_json(bytes(report.identity_sealed))
