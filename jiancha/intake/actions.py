@@ -151,6 +151,7 @@ def recompute_clocks(reports: Any = None) -> int:
     pending = (reports if reports is not None else Report.objects.all()).exclude(clock_problem="")
     fixed = 0
     for report in pending:
+        before = report.clock_problem
         report.clock_problem = ""
         changes: dict[str, Any] = {}
         if report.real_name and report.acceptance_due is None:
@@ -168,6 +169,8 @@ def recompute_clocks(reports: Any = None) -> int:
                 timezone.localdate(report.decided_at), TRANSFER_WORKING_DAYS, report
             )
         changes["clock_problem"] = report.clock_problem
+        if report.clock_problem == before and not any(v for k, v in changes.items() if k != "clock_problem"):
+            continue  # still missing the same calendar: nothing to write
         with transaction.atomic():
             Report.objects.filter(pk=report.pk).update(**changes)
         fixed += not report.clock_problem
