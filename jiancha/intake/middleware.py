@@ -17,17 +17,23 @@ from django.utils.translation import gettext as _
 
 from jiancha.access.middleware import language_for
 
+from . import wechat
 from .files import max_total_bytes
 
 
-def _public_paths() -> set[str]:
-    return {reverse("intake:public_form"), reverse("intake:follow"), reverse("intake:wechat")}
+def _limits() -> dict[str, int]:
+    """The public paths and the most each POST may carry (a WeChat message is small)."""
+    return {
+        reverse("intake:public_form"): max_total_bytes(),
+        reverse("intake:follow"): max_total_bytes(),
+        reverse("intake:wechat"): wechat.MAX_BODY,
+    }
 
 
-def declared_too_large(request: HttpRequest) -> bool:
+def declared_too_large(request: HttpRequest, limit: int | None = None) -> bool:
     """True when the request says it carries more than a report with all its files may."""
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > max_total_bytes()
+        return int(request.META.get("CONTENT_LENGTH") or 0) > (limit or max_total_bytes())
     except ValueError:
         return True
 
@@ -38,12 +44,13 @@ class IntakeBodyLimitMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.path in _public_paths() and declared_too_large(request):
+        limit = _limits().get(request.path) if request.method == "POST" else None
+        if limit is not None and declared_too_large(request, limit):
             with translation.override(language_for(request, self.supported)):
                 message = _(
                     "The report with its files is too large (at most %(mb)d MB in all). "
                     "Send fewer or smaller files."
-                ) % {"mb": max_total_bytes() // (1024 * 1024)}
+                ) % {"mb": max(1, limit // (1024 * 1024))}
             response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
             response["Connection"] = "close"  # the body is not read
             return response

@@ -395,6 +395,9 @@ def test_an_oversized_upload_is_refused_before_csrf_reads_it(demo_region, settin
     declared = strict.post("/report/", {"facts": "x"}, CONTENT_LENGTH=str(50 * 1024 * 1024))
     assert declared.status_code == 413 and not Report.objects.exists()
     assert strict.get("/report/").status_code == 200  # only POSTs are measured
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    big_message = WECHAT_TEXT.replace("举报", "举报" * 20000)  # over WeChat's 64 KB
+    assert strict.post(wechat_url(), big_message, content_type="text/xml").status_code == 413
 
 
 def test_a_file_over_the_limit_is_named_without_being_read(client, demo_region, settings):
