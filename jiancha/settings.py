@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the whole body: oversized intake uploads get 413 unread.
+    "jiancha.intake.middleware.IntakeBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication, so that a signed-in user's saved language applies (see the module).
@@ -259,6 +261,14 @@ INTAKE_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("JIANCHA_INTAKE_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
 )
 INTAKE_MAX_ATTACHMENTS = 5
+# What a reporter may add to one report with its receipt code over time (files, and their total size).
+INTAKE_MAX_FILES_PER_REPORT = int(os.environ.get("JIANCHA_INTAKE_MAX_FILES_PER_REPORT", "20"))
+INTAKE_MAX_BYTES_PER_REPORT = int(
+    os.environ.get("JIANCHA_INTAKE_MAX_BYTES_PER_REPORT", str(100 * 1024 * 1024))
+)
+INTAKE_MAX_IMAGE_PIXELS = int(os.environ.get("JIANCHA_INTAKE_MAX_IMAGE_PIXELS", "40000000"))
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed for the rate limits.
+JIANCHA_TRUSTED_PROXIES = _env_list("JIANCHA_TRUSTED_PROXIES", [])
 # The WeChat official account's token (公众号服务器配置 Token) and the commission it forwards to.
 INTAKE_WECHAT_TOKEN = os.environ.get("JIANCHA_WECHAT_TOKEN", "")
 INTAKE_WECHAT_DIVISION = os.environ.get("JIANCHA_WECHAT_DIVISION", "")

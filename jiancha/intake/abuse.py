@@ -5,13 +5,15 @@
   which costs a phone a second or two and a spammer the same for every report. No third-party service.
   A challenge is used once and expires after an hour. ``INTAKE_POW_BITS = 0`` turns it off (the bench).
 - **Rate limits**: counters in the cache keyed by a keyed hash of the client address that changes every
-  day, kept only for the window; no address is written to the database or the logs.
+  day, kept only for the window; no address is written to the database or the logs. Behind a reverse
+  proxy listed in ``JIANCHA_TRUSTED_PROXIES`` the address is taken from X-Forwarded-For.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 
@@ -58,7 +60,8 @@ def check_work(challenge: str, nonce: str, now: float | None = None) -> bool:
     except ValueError:
         return False
     payload = challenge.rsplit(".", 1)[0]
-    if not hmac.compare_digest(signature, _sign(payload)) or needed < pow_bits():
+    # Bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
+    if not hmac.compare_digest(signature.encode(), _sign(payload).encode()) or needed < pow_bits():
         return False
     if not 0 <= (now or time.time()) - issued <= CHALLENGE_SECONDS or len(nonce) > 32:
         return False
@@ -69,9 +72,45 @@ def check_work(challenge: str, nonce: str, now: float | None = None) -> bool:
     return cache.add(f"intake:pow:{signature}", 1, CHALLENGE_SECONDS)
 
 
+def _networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for entry in getattr(settings, "JIANCHA_TRUSTED_PROXIES", []) or []:
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+        except ValueError:
+            continue  # a typo must not make every address trusted
+    return networks
+
+
+def _trusted(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip.version == net.version and ip in net for net in networks)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address: REMOTE_ADDR, or behind a trusted proxy (``JIANCHA_TRUSTED_PROXIES``)
+    the right-most address of X-Forwarded-For that is not itself a trusted proxy.
+
+    Only the right end of the header is believed: everything left of the first untrusted hop can
+    be written by the client.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    networks = _networks()
+    if not networks or not _trusted(address, networks):
+        return address
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop
+    return hops[0] if hops else address
+
+
 def _client(request: HttpRequest) -> str:
     day = time.strftime("%Y%m%d", time.gmtime())
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return hmac.new(settings.SECRET_KEY.encode(), f"{day}:{address}".encode(), "sha256").hexdigest()[:24]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ from jiancha.ledger.services import actor_label, record_event
 from jiancha.orgs.models import Division
 
 from . import keys, receipts
-from .files import CheckedFile
+from .files import CheckedFile, max_bytes_per_report, max_files_per_report
 from .models import Attachment, Channel, Message, Report, Satisfaction, State
 from .text import clean_line, clean_text, similarity
 
@@ -140,6 +141,42 @@ def _due(start: dt.date, days: int, report: Report) -> dt.date | None:
         return None
 
 
+def recompute_clocks(reports: Any = None) -> int:
+    """Compute the due dates left empty because a calendar year was missing (e.g. once it is loaded).
+
+    Only reports with a ``clock_problem`` are touched; a clock that still cannot be computed keeps
+    its problem. Returns how many reports now have all their clocks. Called by ``jiancha
+    intake_clocks`` and, lazily, whenever clocks are listed or counted (services).
+    """
+    pending = (reports if reports is not None else Report.objects.all()).exclude(clock_problem="")
+    fixed = 0
+    for report in pending:
+        before = report.clock_problem
+        report.clock_problem = ""
+        changes: dict[str, Any] = {}
+        if report.real_name and report.acceptance_due is None:
+            changes["acceptance_due"] = _due(
+                timezone.localdate(report.received_at), FEEDBACK_WORKING_DAYS, report
+            )
+        if report.real_name and report.closed_on is not None and report.result_due is None:
+            changes["result_due"] = _due(report.closed_on, FEEDBACK_WORKING_DAYS, report)
+        if (
+            report.state in (State.TRANSFERRED_UP, State.TRANSFERRED_DOWN)
+            and report.transfer_due is None
+            and report.decided_at is not None
+        ):
+            changes["transfer_due"] = _due(
+                timezone.localdate(report.decided_at), TRANSFER_WORKING_DAYS, report
+            )
+        changes["clock_problem"] = report.clock_problem
+        if report.clock_problem == before and not any(v for k, v in changes.items() if k != "clock_problem"):
+            continue  # still missing the same calendar: nothing to write
+        with transaction.atomic():
+            Report.objects.filter(pk=report.pk).update(**changes)
+        fixed += not report.clock_problem
+    return fixed
+
+
 def _add_files(report: Report, files: Sequence[CheckedFile]) -> list[str]:
     for checked in files:
         Attachment.objects.create(
@@ -222,7 +259,7 @@ def submit_report(
 def find_by_receipt(code: str) -> Report | None:
     """The report a receipt code opens, or None (a wrong code reveals nothing)."""
     code = receipts.normalise(code)
-    if not code.isdigit() or len(code) != receipts.DIGITS:
+    if not receipts.well_formed(code):
         return None
     return Report.objects.filter(receipt_hash=receipts.receipt_hash(code)).first()
 
@@ -236,6 +273,24 @@ def reporter_adds(report: Report, text: str, files: Sequence[CheckedFile] = ()) 
     if not text and not files:
         raise InvalidReport({"text": _("write something or attach a file")})
     with transaction.atomic():
+        if files:
+            # Per receipt code: a report cannot be made a store of unlimited files.
+            Report.objects.select_for_update().filter(pk=report.pk).first()
+            held = report.attachments.aggregate(n=Count("id"), size=Sum("size"))
+            if held["n"] + len(files) > max_files_per_report():
+                raise InvalidReport(
+                    {
+                        "attachments": _("a report can hold at most %(n)d files")
+                        % {"n": max_files_per_report()}
+                    }
+                )
+            if (held["size"] or 0) + sum(len(f.cleaned) for f in files) > max_bytes_per_report():
+                raise InvalidReport(
+                    {
+                        "attachments": _("a report can hold at most %(mb)d MB of files")
+                        % {"mb": max_bytes_per_report() // (1024 * 1024)}
+                    }
+                )
         message = Message.objects.create(report=report, kind=Message.Kind.REPORTER, text=text)
         hashes = _add_files(report, files)
         _event("reporter_added", None, report, {"message": message.pk, "files": hashes})
@@ -301,6 +356,8 @@ def accept(
     division = division or report.division
     if not visible_divisions(user).filter(pk=division.pk).exists():
         raise PermissionDenied(_("this report lies outside your scope"))
+    if not division.code.startswith(report.division.prefix):
+        raise ActionRefused(_("the lead goes to the report's commission or to one below it"))
     summary = "\n".join(
         part
         for part in (
@@ -351,10 +408,10 @@ def transfer(report: Report, user: User, *, version: int, to: Division, reason: 
     current = report.division
     if to.pk == current.parent_id:
         state = State.TRANSFERRED_UP
-    elif to.parent_id == current.pk or (to.code.startswith(current.prefix) and to.pk != current.pk):
+    elif to.parent_id == current.pk:
         state = State.TRANSFERRED_DOWN
     else:
-        raise ActionRefused(_("a report goes to the level directly above or to a level below"))
+        raise ActionRefused(_("a report goes to the level directly above or directly below"))
     with transaction.atomic():
         _claim(
             report,
@@ -411,7 +468,19 @@ def conclude(report: Report, user: User, *, version: int, on: dt.date | None = N
             result_due=due,
             clock_problem=report.clock_problem,
         )
+        _carry_result_clock(report, on)
         _event("concluded", user, report, {"closed_on": on.isoformat()})
+
+
+def _carry_result_clock(head: Report, on: dt.date) -> None:
+    """Reports merged into ``head`` share its handling: their real-name reporters are owed the result
+    too, so each gets its own result clock from the day handling concluded."""
+    for member in Report.objects.filter(group=head, state=State.MERGED, closed_on__isnull=True):
+        member.clock_problem = ""
+        due = _due(on, FEEDBACK_WORKING_DAYS, member) if member.real_name else None
+        Report.objects.filter(pk=member.pk).update(
+            closed_on=on, result_due=due, clock_problem=member.clock_problem, version=member.version + 1
+        )
 
 
 def write_to_reporter(report: Report, user: User, kind: str, text: str) -> Message:
@@ -425,7 +494,7 @@ def write_to_reporter(report: Report, user: User, kind: str, text: str) -> Messa
         raise InvalidReport({"text": _("write the message")})
     if kind not in Message.Kind.values or kind == Message.Kind.REPORTER:
         raise ActionRefused(_("unknown kind of message"))
-    if kind == Message.Kind.RESULT and report.state != State.CLOSED:
+    if kind == Message.Kind.RESULT and report.state != State.CLOSED and report.closed_on is None:
         raise ActionRefused(_("record that handling has concluded before telling the result"))
     if kind == Message.Kind.ACCEPTANCE and report.state == State.REGISTERED:
         raise ActionRefused(
@@ -476,6 +545,24 @@ def original_attachment(attachment: Attachment, user: User, reason: str) -> byte
     return data
 
 
+def document_file(attachment: Attachment, user: User, reason: str) -> bytes:
+    """A file kept as delivered (PDF, Word, Excel, text), which may carry its author's name in its
+    metadata: like the reporter's identity, with a reason, recorded in the ledger."""
+    _need(user, "view_reporter_identity", attachment.report)
+    reason = clean_text(reason, 1000)
+    if len(reason) < 4:
+        raise InvalidReport({"reason": _("say why you need this file")})
+    with transaction.atomic():
+        _event(
+            "file_viewed",
+            user,
+            attachment.report,
+            {"file": attachment.sha256, "reason": reason},
+            "view_reporter_identity",
+        )
+    return bytes(attachment.cleaned)
+
+
 # --- duplicates and related reports ---------------------------------------------------------------------
 
 
@@ -508,7 +595,12 @@ def merge(report: Report, into: Report, user: User, *, version: int) -> None:
             lead_number=into.lead_number,
             decided_at=timezone.now(),
             decided_by=user,
+            transfer_due=None,
         )
+        head = into.group or into
+        if head.closed_on is not None:  # the group's handling is already concluded: the result is owed
+            _carry_result_clock(head, head.closed_on)
+            report.refresh_from_db()
         _event("merged", user, report, {"into": into.number})
 
 
@@ -523,22 +615,30 @@ def purge_expired(today: dt.date | None = None) -> list[str]:
     """
     today = today or timezone.localdate()
     deleted = []
-    for report in Report.objects.filter(state=State.NOT_ACCEPTED, expires_on__lte=today):
-        with transaction.atomic():
-            number = report.number
-            files = report.attachments.count()
-            record_event(
-                kind="intake.report_deleted",
-                actor=actor_label("system", "retention"),
-                object_kind="report",
-                object_id=number,
-                content={
-                    "expired_on": report.expires_on.isoformat() if report.expires_on else "",
-                    "files": files,
-                },
-                legal_basis=_("retention of reports not accepted: %(days)d days")
-                % {"days": retention_days()},
-            )
-            report.delete()
-        deleted.append(number)
+    for head in Report.objects.filter(state=State.NOT_ACCEPTED, expires_on__lte=today):
+        # Reports merged into it followed its handling: they go with it, each in the ledger.
+        for report in [*Report.objects.filter(group=head, state=State.MERGED), head]:
+            deleted.append(_purge(report, head))
     return deleted
+
+
+def _purge(report: Report, head: Report) -> str:
+    with transaction.atomic():
+        number = report.number
+        files = report.attachments.count()
+        content: dict[str, Any] = {
+            "expired_on": head.expires_on.isoformat() if head.expires_on else "",
+            "files": files,
+        }
+        if report.pk != head.pk:
+            content["merged_into"] = head.number
+        record_event(
+            kind="intake.report_deleted",
+            actor=actor_label("system", "retention"),
+            object_kind="report",
+            object_id=number,
+            content=content,
+            legal_basis=_("retention of reports not accepted: %(days)d days") % {"days": retention_days()},
+        )
+        report.delete()
+    return number

@@ -33,6 +33,7 @@ class KpiOut(Schema):
     feedback_on_time: int
     feedback_late: int
     feedback_missing: int
+    feedback_undated: int  # of due: obligations without a due date (calendar missing), see docs
     feedback_rate: float | None
     satisfaction_answers: int
     satisfaction_satisfied: int
@@ -51,6 +52,7 @@ def kpis(request: HttpRequest, start: dt.date | None = None, end: dt.date | None
         feedback_on_time=feedback.on_time,
         feedback_late=feedback.late,
         feedback_missing=feedback.missing,
+        feedback_undated=feedback.undated,
         feedback_rate=feedback.rate,
         satisfaction_answers=satisfaction.answers,
         satisfaction_satisfied=satisfaction.satisfied,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .text import clean_line
 
@@ -56,6 +57,27 @@ def max_files() -> int:
     return int(getattr(settings, "INTAKE_MAX_ATTACHMENTS", 5))
 
 
+def max_total_bytes() -> int:
+    """A whole request: every file at its limit, plus the form's text."""
+    return max_files() * max_bytes() + 1024 * 1024
+
+
+def max_files_per_report() -> int:
+    return int(getattr(settings, "INTAKE_MAX_FILES_PER_REPORT", 20))
+
+
+def max_bytes_per_report() -> int:
+    return int(getattr(settings, "INTAKE_MAX_BYTES_PER_REPORT", 100 * 1024 * 1024))
+
+
+def too_large(name: str, size: int) -> AttachmentRefused:
+    shown = clean_line(PurePath(name.replace("\\", "/")).name)[:200] or "file"
+    return AttachmentRefused(
+        _("“%(name)s” is %(size)d KB; the limit is %(limit)d KB")
+        % {"name": shown, "size": size // 1024, "limit": max_bytes() // 1024}
+    )
+
+
 def sniff(data: bytes) -> str | None:
     """The kind of file these bytes are, or None for anything not accepted."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -84,23 +106,51 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def max_pixels() -> int:
+    """Largest image taken, in pixels (width × height): decoding costs memory in proportion."""
+    return int(getattr(settings, "INTAKE_MAX_IMAGE_PIXELS", 40_000_000))
+
+
+def _too_many_pixels(width: int, height: int) -> AttachmentRefused:
+    return AttachmentRefused(
+        _("the image is %(width)d × %(height)d pixels; the limit is %(limit)d million pixels")
+        % {"width": width, "height": height, "limit": max_pixels() // 1_000_000}
+    )
+
+
 def _strip_image(data: bytes, kind: str) -> bytes:
+    """Re-encode from the pixels alone, upright: no EXIF, GPS, XMP, ICC or text chunk rides along.
+
+    The size is checked from the header before any pixel is decoded, and Pillow's decompression-bomb
+    warning is a refusal, so a small file claiming a huge image costs nothing.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            # A new image from the pixels alone: no EXIF, GPS, XMP, ICC or text chunk rides along.
-            clean = Image.frombytes(image.mode, image.size, image.tobytes())
-            if image.mode == "P":
-                clean.putpalette(image.getpalette() or [])
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                width, height = opened.size
+                if width * height > max_pixels():
+                    raise _too_many_pixels(width, height)
+                opened.load()
+                # Turn the pixels as the EXIF orientation says before the EXIF goes (no copy if upright).
+                ImageOps.exif_transpose(opened, in_place=True)
+                image: Image.Image = opened
+                image.info.clear()  # PNG's writer would otherwise take the ICC profile from here
+                if kind == "jpeg" and image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                out = io.BytesIO()
+                if kind == "jpeg":
+                    image.save(out, format="JPEG", quality=90)
+                else:
+                    image.save(out, format="PNG")
+    except AttachmentRefused:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise AttachmentRefused(
+            _("the image is too large to be opened safely (%(error)s)") % {"error": error}
+        ) from error
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise AttachmentRefused(_("the image could not be read: %(error)s") % {"error": error}) from error
-    out = io.BytesIO()
-    if IMAGE_FORMATS[kind] == "JPEG" and clean.mode not in ("RGB", "L"):
-        clean = clean.convert("RGB")
-    if kind == "jpeg":
-        clean.save(out, format="JPEG", quality=90)
-    else:
-        clean.save(out, format="PNG")
     return out.getvalue()
 
 
@@ -108,10 +158,7 @@ def check_file(name: str, data: bytes) -> CheckedFile:
     """Check one uploaded file; raise ``AttachmentRefused`` naming the file and the reason."""
     shown = clean_line(PurePath(name.replace("\\", "/")).name)[:200] or "file"
     if len(data) > max_bytes():
-        raise AttachmentRefused(
-            _("“%(name)s” is %(size)d KB; the limit is %(limit)d KB")
-            % {"name": shown, "size": len(data) // 1024, "limit": max_bytes() // 1024}
-        )
+        raise too_large(name, len(data))
     if not data:
         raise AttachmentRefused(_("“%(name)s” is empty") % {"name": shown})
     kind = sniff(data)

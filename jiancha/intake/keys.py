@@ -3,7 +3,8 @@
 Reporter identities and original attachments are sealed (NaCl SealedBox: X25519 + XSalsa20-Poly1305)
 to the office's public key. The private key lives in a file, mode 0600, under
 ``$JIANCHA_DATA_DIR/intake/office.key`` or wherever ``JIANCHA_INTAKE_KEY`` points; it is created on
-first use. A web server that only receives reports needs only the public key
+first use, and only then: when reports exist and the file is missing, ``KeyMissing`` is raised (and
+the system check ``intake.E001`` fails) rather than a new key silently replacing the lost one. A web server that only receives reports needs only the public key
 (``JIANCHA_INTAKE_PUBLIC_KEY``), so a deployment can keep the private key on the intake office's
 machines alone (docs/intake.md).
 
@@ -32,6 +33,40 @@ class KeyUnavailable(RuntimeError):
     """The private key is not on this machine (a receive-only server)."""
 
 
+class KeyMissing(KeyUnavailable):
+    """A key file is gone while data sealed or hashed with it exists: it must be restored, not remade."""
+
+
+def _depending_on(path: Path) -> int:
+    """How many reports depend on this secret: the pepper hashes every receipt code; the private key
+    opens sealed identities and original attachments."""
+    from .models import Attachment, Report
+
+    if path.name == "receipt.pepper":
+        return Report.objects.count()
+    return (
+        Report.objects.exclude(identity_sealed=b"").count()
+        + Attachment.objects.values("report").distinct().count()
+    )
+
+
+def missing_key_problem() -> str:
+    """Why the keys cannot be used as they are, or "" (for the system check and the error)."""
+    files = [] if os.environ.get("JIANCHA_INTAKE_PUBLIC_KEY") else [private_key_path()]
+    files.append(intake_dir() / "receipt.pepper")
+    problems = [
+        f"{path} is missing but {reports} report(s) depend on it"
+        for path in files
+        if not path.exists() and (reports := _depending_on(path))
+    ]
+    if not problems:
+        return ""
+    return (
+        "; ".join(problems) + ": restore it from the offline backup (a new key would open none of the "
+        "sealed data, a new pepper would make every receipt code useless); it is not created again"
+    )
+
+
 def intake_dir() -> Path:
     path = Path(settings.DATA_DIR) / "intake"
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -43,7 +78,13 @@ def private_key_path() -> Path:
 
 
 def _read_or_create(path: Path, make: bytes) -> bytes:
+    """The secret in ``path``, created on first use: only while no report depends on it."""
     if not path.exists():
+        reports = _depending_on(path)
+        if reports:
+            raise KeyMissing(
+                f"{path} is missing but {reports} report(s) depend on it; restore it from the backup"
+            )
         with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
             write_secret_file(path, make)
     return path.read_bytes()

@@ -94,6 +94,14 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         indexes = [models.Index(fields=["division", "state"])]
+        constraints = [
+            # One report per WeChat message: WeChat delivers a message again when it got no answer.
+            models.UniqueConstraint(
+                fields=["channel", "channel_ref"],
+                condition=models.Q(channel="wechat") & ~models.Q(channel_ref=""),
+                name="intake_one_report_per_wechat_msgid",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -104,7 +112,12 @@ class Report(models.Model):
 
 
 class Attachment(models.Model):
-    """A file with a report: the cleaned copy (metadata stripped) in clear, the original only sealed."""
+    """A file with a report: the copy shown in clear, the original only sealed.
+
+    Only images are cleaned (re-encoded without metadata). PDF, Word, Excel and text files are kept
+    as delivered and may carry their author's metadata: their download needs the reporter-identity
+    capability and a reason (views.staff_attachment).
+    """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     name = models.CharField(_("file name"), max_length=200)
@@ -120,6 +133,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def metadata_removed(self) -> bool:
+        """True for images, re-encoded from their pixels; other files are kept as delivered."""
+        return self.content_type in ("image/jpeg", "image/png")
 
 
 class Message(models.Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
 from django.conf import settings
 
@@ -25,9 +26,17 @@ def new_code() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(DIGITS))
 
 
+_DASHES = "-‐‑‒–—―−﹣－"
+
+
 def normalise(code: str) -> str:
-    """What a person types: spaces and dashes between groups are allowed."""
-    return "".join(ch for ch in code if not ch.isspace() and ch != "-")
+    """What a person types: full-width digits (NFKC), and spaces and dashes between groups, allowed."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", code) if not ch.isspace() and ch not in _DASHES)
+
+
+def well_formed(code: str) -> bool:
+    """A normalised code: exactly ``DIGITS`` ASCII digits (``isdigit`` alone takes other scripts)."""
+    return len(code) == DIGITS and code.isascii() and code.isdigit()
 
 
 def receipt_hash(code: str) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from jiancha.access.models import User
 from jiancha.access.panels import HomePanel, PanelItem
 from jiancha.access.services import has_capability, visible_divisions
+from jiancha.cases.workdays import problem_text
 from jiancha.orgs.models import Division, DivisionLevel
 
 from .models import Channel, Message, Report, Satisfaction, State
@@ -54,29 +55,51 @@ class Clock:
     due: dt.date | None
     overdue: bool
     days_left: int | None
+    problem: str = ""  # why ``due`` is empty (e.g. a calendar year not loaded), in the reader's language
+
+
+def _running(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """Reports with a clock running, dated or not (a clock whose due date failed is still running)."""
+    return reports.filter(
+        Q(real_name=True, acceptance_told_at__isnull=True)
+        | Q(real_name=True, result_told_at__isnull=True, closed_on__isnull=False)
+        | Q(state__in=[State.TRANSFERRED_UP, State.TRANSFERRED_DOWN])
+    )
 
 
 def open_clocks(reports: QuerySet[Report], today: dt.date | None = None) -> list[Clock]:
-    """Running feedback and transfer clocks, overdue first then by due date."""
+    """Running feedback and transfer clocks, overdue first then by due date; undated clocks first of all.
+
+    A clock whose due date could not be computed (a calendar year not loaded) is listed with its
+    problem; clocks with a problem are recomputed first, so loading the calendar is enough.
+    """
+    from .actions import recompute_clocks
+
     today = today or timezone.localdate()
+    recompute_clocks(reports)
     clocks = []
-    running = reports.filter(
-        Q(real_name=True, acceptance_told_at__isnull=True, acceptance_due__isnull=False)
-        | Q(real_name=True, result_told_at__isnull=True, result_due__isnull=False)
-        | Q(state__in=[State.TRANSFERRED_UP, State.TRANSFERRED_DOWN], transfer_due__isnull=False)
-    ).exclude(state=State.MERGED)
-    for report in running:
+    for report in _running(reports):
+        problem = problem_text(report.clock_problem) if report.clock_problem else ""
         pending: list[tuple[str, dt.date | None]] = []
-        if report.real_name and report.acceptance_told_at is None and report.acceptance_due:
+        if report.real_name and report.acceptance_told_at is None:
             pending.append((_("tell the reporter whether it is accepted"), report.acceptance_due))
-        if report.real_name and report.result_told_at is None and report.result_due:
+        if report.real_name and report.result_told_at is None and report.closed_on is not None:
             pending.append((_("tell the reporter the result"), report.result_due))
-        if report.state in (State.TRANSFERRED_UP, State.TRANSFERRED_DOWN) and report.transfer_due:
+        if report.state in (State.TRANSFERRED_UP, State.TRANSFERRED_DOWN):
             pending.append((_("accept or pass on the transferred report"), report.transfer_due))
         for label, due in pending:
             days = (due - today).days if due else None
-            clocks.append(Clock(report, label, due, days is not None and days < 0, days))
-    return sorted(clocks, key=lambda c: (not c.overdue, c.due or dt.date.max))
+            clocks.append(
+                Clock(
+                    report,
+                    label,
+                    due,
+                    days is not None and days < 0,
+                    days,
+                    "" if due else problem or _("the due date could not be computed"),
+                )
+            )
+    return sorted(clocks, key=lambda c: (c.due is not None, not c.overdue, c.due or dt.date.max))
 
 
 def due_soon(user: User, today: dt.date | None = None, days: int = SOON_DAYS) -> list[Clock]:
@@ -94,7 +117,7 @@ def home_panel(user: User) -> HomePanel | None:
         return None
     items = [
         PanelItem(
-            f"{c.report.number} · {c.label}",
+            f"{c.report.number} · {c.label}" + (f" · {c.problem}" if c.problem else ""),
             reverse("intake:staff_report", args=[c.report.pk]),
             c.due,
             c.overdue,
@@ -115,6 +138,7 @@ class FeedbackKpi:
     on_time: int  # met on or before the due date
     late: int  # met after the due date
     missing: int  # due date passed, not met
+    undated: int = 0  # of the above, obligations whose due date could not be computed (see feedback_kpi)
 
     @property
     def rate(self) -> float | None:
@@ -136,23 +160,39 @@ def feedback_kpi(
     end: dt.date | None = None,
     today: dt.date | None = None,
 ) -> FeedbackKpi:
-    """Both feedback obligations of real-name reports received in [start, end]: acceptance and result."""
+    """Both feedback obligations of real-name reports received in [start, end]: acceptance and result.
+
+    Merged reports keep their own obligations (their reporters are owed feedback too). An obligation
+    whose due date could not be computed (a calendar year not loaded, ``clock_problem``) is not left
+    out: not yet told, it counts as fallen due and missing; told, it counts as late (it cannot be shown
+    to be in time). Clocks with a problem are recomputed first, so loading the calendar corrects it.
+    """
+    from .actions import recompute_clocks
+
     today = today or timezone.localdate()
     reports = _period(reports if reports is not None else Report.objects.all(), start, end)
+    recompute_clocks(reports)
     counts: Counter[str] = Counter()
-    real_name = reports.filter(real_name=True).exclude(state=State.MERGED)
+    real_name = reports.filter(real_name=True)
     pairs = [
         *real_name.values_list("acceptance_due", "acceptance_told_at"),
-        *real_name.filter(result_due__isnull=False).values_list("result_due", "result_told_at"),
+        *real_name.filter(closed_on__isnull=False).values_list("result_due", "result_told_at"),
     ]
     for due, told in pairs:
         if due is None:
-            continue
-        if told is not None:
+            counts["undated"] += 1
+            counts["late" if told is not None else "missing"] += 1
+        elif told is not None:
             counts["on_time" if timezone.localdate(told) <= due else "late"] += 1
         elif due < today:
             counts["missing"] += 1
-    return FeedbackKpi(sum(counts.values()), counts["on_time"], counts["late"], counts["missing"])
+    return FeedbackKpi(
+        counts["on_time"] + counts["late"] + counts["missing"],
+        counts["on_time"],
+        counts["late"],
+        counts["missing"],
+        counts["undated"],
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +28,12 @@ from jiancha.access.decorators import capability_required
 from jiancha.access.models import User
 from jiancha.access.services import has_capability, visible_divisions
 from jiancha.cases.errors import ActionRefused
+from jiancha.cases.workdays import problem_text
 from jiancha.orgs.models import Division
 
-from . import abuse, actions, receipts, services, wechat
-from .files import AttachmentRefused, CheckedFile, check_file, max_bytes, max_files
+from . import abuse, actions, keys, receipts, services, wechat
+from .files import AttachmentRefused, CheckedFile, check_file, max_bytes, max_files, too_large
+from .middleware import declared_too_large
 from .models import Attachment, Channel, Message, Report, Satisfaction, State
 
 log = logging.getLogger("jiancha.intake")
@@ -48,12 +51,10 @@ def _files(request: HttpRequest, errors: dict[str, str], name: str = "attachment
         return []
     checked = []
     for upload in uploads:
-        if upload.size is not None and upload.size > max_bytes():
-            data = b"\0" * (max_bytes() + 1)  # refused by size without reading it all
-        else:
-            data = upload.read()
         try:
-            checked.append(check_file(upload.name or "", data))
+            if upload.size is not None and upload.size > max_bytes():
+                raise too_large(upload.name or "", upload.size)  # refused without reading it
+            checked.append(check_file(upload.name or "", upload.read()))
         except AttachmentRefused as error:
             errors[name] = str(error)
     return checked
@@ -86,14 +87,6 @@ def _form_page(request: HttpRequest, template: str, errors: dict[str, str], **co
     return render(request, template, context, status=400 if errors else 200)
 
 
-def _too_large(request: HttpRequest) -> bool:
-    limit = max_files() * max_bytes() + 1024 * 1024
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
-    except ValueError:
-        return True
-
-
 # --- public ------------------------------------------------------------------------------------------
 
 
@@ -103,13 +96,13 @@ def public_form(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     divisions = services.public_divisions()
     if request.method == "POST":
-        if _too_large(request):
+        if declared_too_large(request):  # the middleware refuses it first; kept for direct calls
             errors["attachments"] = _("the report with its files is too large")
-        elif abuse.submit_limited(request):
-            log.warning("intake: public submissions over the hourly limit from one client")
-            errors["form"] = _("too many reports from this connection; please try again in an hour")
         elif not abuse.check_work(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", "")):
             errors["form"] = _("the form's anti-spam check did not complete; please submit again")
+        elif abuse.submit_limited(request):  # counted only once the work is done
+            log.warning("intake: public submissions over the hourly limit from one client")
+            errors["form"] = _("too many reports from this connection; please try again in an hour")
         else:
             files = _files(request, errors)
             division = divisions.filter(code=request.POST.get("division", "")).first()
@@ -167,7 +160,9 @@ def follow(request: HttpRequest) -> HttpResponse:
     notice = ""  # not django.contrib.messages: that could leave a cookie on the reporter's device
     action = request.POST.get("action", "")
     if action == "add":
-        files = _files(request, errors)
+        if declared_too_large(request):
+            errors["attachments"] = _("the report with its files is too large")
+        files = [] if errors else _files(request, errors)
         if not errors:
             try:
                 actions.reporter_adds(report, request.POST.get("text", ""), files)
@@ -199,6 +194,21 @@ def follow(request: HttpRequest) -> HttpResponse:
 # --- WeChat ------------------------------------------------------------------------------------------
 
 
+def _wechat_report(msg_id: str) -> Report | None:
+    if not msg_id:
+        return None
+    return Report.objects.filter(channel=Channel.WECHAT, channel_ref=msg_id[:120]).first()
+
+
+def _wechat_already(message: wechat.WeChatMessage, report: Report) -> HttpResponse:
+    """A message delivered again (same MsgId): no second report; the code cannot be shown again."""
+    reply = _(
+        "Your report %(number)s has already been received. Its receipt code was given in the first "
+        "reply and cannot be shown again."
+    ) % {"number": report.number}
+    return HttpResponse(wechat.text_reply(message, reply), content_type="application/xml")
+
+
 @csrf_exempt
 def wechat_webhook(request: HttpRequest) -> HttpResponse:
     """The official account's server URL: GET echoes for verification, POST delivers a message."""
@@ -210,10 +220,16 @@ def wechat_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("invalid signature", status=403, content_type="text/plain")
     if request.method == "GET":
         return HttpResponse(params.get("echostr", ""), content_type="text/plain")
+    if not wechat.fresh(params.get("timestamp", ""), params.get("nonce", "")):
+        log.warning("intake: replayed WeChat request refused")
+        return HttpResponse("replayed request", status=403, content_type="text/plain")
     try:
         message = wechat.parse(request.body)
     except wechat.BadMessage:
         return HttpResponseBadRequest("bad message", content_type="text/plain")
+    earlier = _wechat_report(message.msg_id)
+    if earlier is not None:
+        return _wechat_already(message, earlier)
     if message.msg_type != "text":
         reply = _("Please send your report as a text message, or use the web form for files.")
         return HttpResponse(wechat.text_reply(message, reply), content_type="application/xml")
@@ -233,6 +249,11 @@ def wechat_webhook(request: HttpRequest) -> HttpResponse:
             ),
             channel_ref=message.msg_id,
         )
+    except IntegrityError:  # the same message delivered twice at once: the other request made it
+        earlier = _wechat_report(message.msg_id)
+        if earlier is None:
+            raise
+        return _wechat_already(message, earlier)
     except actions.InvalidReport:
         reply = _("Please describe whom the report concerns and what happened (at least 10 characters).")
         return HttpResponse(wechat.text_reply(message, reply), content_type="application/xml")
@@ -343,7 +364,11 @@ def _staff_action(request: HttpRequest, report: Report) -> str:
     action = request.POST.get("action", "")
     post = request.POST
     if action == "accept":
-        division = visible_divisions(user).filter(code=post.get("lead_division", "")).first()
+        division = None
+        if post.get("lead_division"):
+            division = visible_divisions(user).filter(code=post["lead_division"]).first()
+            if division is None:
+                raise ActionRefused(_("choose a commission in your scope for the lead"))
         actions.accept(
             report, user, version=_version(request), division=division, priority=post.get("priority") == "on"
         )
@@ -405,6 +430,7 @@ def staff_report(request: HttpRequest, pk: int) -> HttpResponse:
             "down": Division.objects.filter(parent=division).order_by("code"),
             "message_kinds": [(k, label) for k, label in Message.Kind.choices if k != Message.Kind.REPORTER],
             "can_reveal": has_capability(user, "view_reporter_identity"),
+            "clock_problem": problem_text(report.clock_problem) if report.clock_problem else "",
         },
     )
 
@@ -420,6 +446,12 @@ def staff_identity(request: HttpRequest, pk: int) -> HttpResponse:
             identity = actions.reveal_identity(report, _user(request), request.POST.get("reason", ""))
         except actions.InvalidReport as refused:
             error = "; ".join(refused.errors.values())
+        except keys.KeyUnavailable:
+            log.error("intake: the private key is not available for an identity request")
+            error = _(
+                "The reporter's identity cannot be opened on this server: the intake office's private "
+                "key is not here or is missing. Ask the administrator (see docs/intake.md, Keys)."
+            )
     response = render(
         request, "intake/staff_identity.html", {"report": report, "identity": identity, "error": error}
     )
@@ -427,13 +459,44 @@ def staff_identity(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _download(data: bytes, attachment: Attachment) -> HttpResponse:
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @capability_required("register_report")
 def staff_attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    """The cleaned copy of an attachment (metadata stripped), as a download, never rendered inline."""
+    """An attachment as a download, never rendered inline.
+
+    Images (metadata removed) download directly. Other files are kept as delivered and may name
+    their author in their metadata: like the reporter's identity, they need ``view_reporter_identity``
+    and a reason, and each download is the ledger event ``intake.file_viewed``.
+    """
+    user = _user(request)
     attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
-    if not services.reports_for(_user(request)).filter(pk=attachment.report_id).exists():
-        raise PermissionDenied(_("this report lies outside your scope"))
-    response = HttpResponse(bytes(attachment.cleaned), content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    if not services.reports_for(user).filter(pk=attachment.report_id).exists():
+        raise Http404  # as for a report outside the scope: whether it exists is not told
+    if attachment.metadata_removed:
+        return _download(bytes(attachment.cleaned), attachment)
+    if not has_capability(user, "view_reporter_identity"):
+        raise PermissionDenied(
+            _("this file may carry its author's metadata; it needs the identity permission")
+        )
+    error = ""
+    if request.method == "POST":
+        try:
+            return _download(
+                actions.document_file(attachment, user, request.POST.get("reason", "")), attachment
+            )
+        except actions.InvalidReport as refused:
+            error = "; ".join(refused.errors.values())
+    response = render(
+        request,
+        "intake/staff_document.html",
+        {"attachment": attachment, "report": attachment.report, "error": error},
+        status=400 if error else 200,
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.html import escape
 
 MAX_SKEW_SECONDS = 300
@@ -34,11 +35,12 @@ def signature(token_value: str, timestamp: str, nonce: str) -> str:
 
 
 def signature_ok(timestamp: str, nonce: str, given: str, now: float | None = None) -> bool:
-    if not token() or not timestamp.isdigit():
+    if not token() or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs((now or time.time()) - int(timestamp)) > MAX_SKEW_SECONDS:
         return False
-    return hmac.compare_digest(signature(token(), timestamp, nonce), given)
+    # Bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
+    return hmac.compare_digest(signature(token(), timestamp, nonce).encode(), given.encode())
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,20 @@ class BadMessage(ValueError):
 
 
 def parse(body: bytes) -> WeChatMessage:
-    if len(body) > MAX_BODY or b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+    """The message in a POSTed body. Only what WeChat sends is taken: UTF-8 text that starts with
+    ``<xml>`` (so no XML declaration can switch the encoding, and no DTD or entity can come first),
+    with no DOCTYPE or ENTITY anywhere."""
+    if len(body) > MAX_BODY:
         raise BadMessage("not a WeChat message")
     try:
-        root = ET.fromstring(body)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadMessage("not UTF-8") from error
+    upper = text.upper()
+    if not text.lstrip().startswith("<xml>") or "<!DOCTYPE" in upper or "<!ENTITY" in upper:
+        raise BadMessage("not a WeChat message")
+    try:
+        root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as error:
         raise BadMessage(str(error)) from error
 
@@ -70,6 +82,12 @@ def parse(body: bytes) -> WeChatMessage:
     return WeChatMessage(
         field("ToUserName"), field("FromUserName"), field("MsgType"), field("Content"), field("MsgId")
     )
+
+
+def fresh(timestamp: str, nonce: str) -> bool:
+    """True the first time a signed (timestamp, nonce) is seen within the validity window: a request
+    recorded and sent again is refused (cache.add is atomic)."""
+    return bool(cache.add(f"intake:wechat:nonce:{timestamp}:{nonce}", 1, 2 * MAX_SKEW_SECONDS + 60))
 
 
 def text_reply(message: WeChatMessage, text: str, now: float | None = None) -> str:

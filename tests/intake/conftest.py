@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import time
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from jiancha.access.models import User
 from jiancha.identifiers import resident_id_check_char
@@ -19,6 +22,19 @@ DISTRICT = "331202000000"  # 清河区
 ID_BODY = "33120219800101002"
 VALID_ID = ID_BODY + resident_id_check_char(ID_BODY)
 __all__ = ["intake_settings"]
+
+# The intake tests never read the wall clock: "now" starts at this instant (a Monday, 10:00 in
+# Beijing, in a year whose calendar is loaded) and advances with real time so that records keep their
+# order. A test that needs another day moves ``pinned_clock.start``.
+PINNED = dt.datetime(2026, 3, 16, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    clock = SimpleNamespace(start=PINNED)
+    began = time.monotonic()
+    monkeypatch.setattr(timezone, "now", lambda: clock.start + dt.timedelta(seconds=time.monotonic() - began))
+    return clock
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -58,9 +59,10 @@ def test_a_real_name_report_keeps_its_identity_sealed_and_its_code_only_hashed(s
     stored = Report.objects.get(pk=report.pk)
     assert stored.receipt_hash == receipts.receipt_hash(code) and code not in stored.receipt_hash
     sealed = bytes(stored.identity_sealed)
-    for secret in ("张三".encode(), VALID_ID.encode(), b"13800138000"):
-        assert secret not in sealed
-    assert keys.unseal_json(sealed) == {"name": "张三", "id_number": VALID_ID, "phone": "13800138000"}
+    # What is stored is not the identity itself, and unsealing it gives the identity back.
+    plain = {"name": "张三", "id_number": VALID_ID, "phone": "13800138000"}
+    assert sealed and sealed != json.dumps(plain, ensure_ascii=False).encode()
+    assert keys.unseal_json(sealed) == plain
     assert actions.find_by_receipt(receipts.grouped(code)) == stored
     assert actions.find_by_receipt("1" * 20) is None and actions.find_by_receipt("abc") is None
     # 15 working days from receipt, counted on the working-day calendar
@@ -121,7 +123,8 @@ def test_image_metadata_is_stripped_and_the_original_kept_only_sealed(staff):
     assert b"SecretPhone" not in checked.cleaned and b"Exif" not in checked.cleaned
     report, _ = submit(files=[checked])
     attachment = report.attachments.get()
-    assert b"SecretPhone" not in bytes(attachment.original_sealed)
+    sealed = bytes(attachment.original_sealed)
+    assert sealed != original and len(sealed) > len(original) and keys.unseal(sealed) == original
     with pytest.raises(actions.InvalidReport):
         actions.original_attachment(attachment, staff.intake, "")
     assert actions.original_attachment(attachment, staff.intake, "核实照片拍摄地点") == original
@@ -277,3 +280,273 @@ def test_the_lower_body_accepts_a_transferred_report_and_its_clock_stops(staff):
     assert not any(
         c.report == report and "transferred" in c.label for c in services.open_clocks(Report.objects.all())
     )
+
+
+def _load_2027(monkeypatch, tmp_path) -> None:
+    """Add a 2027 calendar (as an administrator would) in a private calendar directory."""
+    import shutil
+
+    from jiancha.cases import workdays
+
+    directory = tmp_path / "calendar"
+    directory.mkdir()
+    for path in workdays.CALENDAR_DIR.glob("*.yaml"):
+        shutil.copy(path, directory)
+    (directory / "2027.yaml").write_text("year: 2027\nsource: test\nholidays: []\n", encoding="utf-8")
+    monkeypatch.setattr(workdays, "CALENDAR_DIR", directory)
+    workdays.loaded_years.cache_clear()
+
+
+@pytest.fixture
+def december(pinned_clock):
+    """15 December 2026: a 15-working-day clock ends in 2027, whose calendar is not loaded."""
+    from jiancha.cases import workdays
+
+    pinned_clock.start = dt.datetime(2026, 12, 15, 2, 0, tzinfo=dt.UTC)
+    workdays.loaded_years.cache_clear()
+    yield dt.date(2026, 12, 15)
+    workdays.loaded_years.cache_clear()
+
+
+def test_a_clock_without_a_calendar_is_listed_counted_and_recomputed(staff, december, monkeypatch, tmp_path):
+    report, _ = submit()
+    report.refresh_from_db()
+    assert report.acceptance_due is None and report.clock_problem == "calendar_missing:2027"
+    clocks = [c for c in services.open_clocks(Report.objects.all(), december) if c.report == report]
+    assert len(clocks) == 1 and clocks[0].due is None and "2027" in clocks[0].problem
+    panel = services.home_panel(staff.intake)
+    assert panel is not None and any(report.number in i.text and "2027" in i.text for i in panel.items)
+    kpi = services.feedback_kpi(today=december)
+    assert (kpi.due, kpi.missing, kpi.undated) == (1, 1, 1) and kpi.rate == 0
+
+    # The calendar is loaded: listing the clocks computes the due date.
+    _load_2027(monkeypatch, tmp_path)
+    clocks = [c for c in services.open_clocks(Report.objects.all(), december) if c.report == report]
+    report.refresh_from_db()
+    assert report.clock_problem == "" and report.acceptance_due == dt.date(2027, 1, 5)
+    assert clocks[0].due == report.acceptance_due and clocks[0].problem == ""
+    kpi = services.feedback_kpi(today=december)
+    assert (kpi.due, kpi.missing, kpi.undated) == (0, 0, 0)
+
+
+def test_the_clocks_command_recomputes_transfer_and_result_clocks(
+    staff, december, pinned_clock, monkeypatch, tmp_path, capsys
+):
+    from django.core.management import call_command
+
+    pinned_clock.start = dt.datetime(2026, 12, 28, 2, 0, tzinfo=dt.UTC)  # 5 working days reach 2027
+    moved, _ = submit()
+    to_district(moved, staff.intake, "属地办理")
+    closed, _ = submit()
+    actions.accept(closed, staff.intake, version=closed.version)
+    actions.conclude(closed, staff.intake, version=closed.version)
+    assert moved.transfer_due is None and closed.result_due is None
+    call_command("intake_clocks")
+    assert "0 report(s) now have their due dates; 2 still have a problem" in capsys.readouterr().out
+    _load_2027(monkeypatch, tmp_path)
+    call_command("intake_clocks")
+    assert "2 report(s) now have their due dates" in capsys.readouterr().out
+    moved.refresh_from_db()
+    closed.refresh_from_db()
+    assert moved.transfer_due == dt.date(2027, 1, 4) and moved.clock_problem == ""
+    assert moved.acceptance_due == closed.result_due == dt.date(2027, 1, 18)
+
+
+def test_the_staff_pages_show_a_clock_problem(staff, december, client):
+    report, _ = submit()
+    client.force_login(staff.intake)
+    listing = client.get("/report/staff/").content.decode()
+    assert 'data-testid="clock-problem"' in listing and "2027" in listing
+    page = client.get(f"/report/staff/{report.pk}/").content.decode()
+    assert 'data-testid="clock-problem"' in page and "2027" in page
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG of a few bytes whose header claims ``width`` × ``height`` pixels (an image bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_an_image_bomb_is_refused_before_it_is_decoded(settings, monkeypatch):
+    from PIL import Image
+
+    with translation.override("en"):
+        with pytest.raises(AttachmentRefused, match="8000 × 8000 pixels; the limit is 40 million"):
+            check_file("bomb.png", _png_header(8000, 8000))
+        with pytest.raises(AttachmentRefused, match="too large to be opened safely"):
+            check_file("bomb.png", _png_header(100_000, 100_000))  # Pillow's own limit, at open
+        settings.INTAKE_MAX_IMAGE_PIXELS = 10**12
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)  # 32 × 24 = 768: Pillow only warns
+        with pytest.raises(AttachmentRefused, match="too large to be opened safely"):
+            check_file("photo.jpg", jpeg_with_gps())
+
+
+def test_a_rotated_photo_keeps_its_orientation_and_loses_its_metadata():
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 20), (255, 0, 0))
+    image.paste((0, 0, 255), (20, 0, 40, 20))  # left red, right blue
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: shown turned 90° clockwise
+    exif[0x0110] = "SecretPhone 12"
+    exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, quality=95)
+    cleaned = check_file("竖拍.jpg", out.getvalue()).cleaned
+    assert b"Exif" not in cleaned and b"SecretPhone" not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as shown:
+        assert shown.size == (20, 40) and not shown.getexif()
+        top, bottom = shown.getpixel((10, 5)), shown.getpixel((10, 35))
+    assert top[0] > 200 and top[2] < 60  # turned clockwise: the left (red) is now on top
+    assert bottom[2] > 200 and bottom[0] < 60
+
+
+def test_a_receipt_code_typed_in_full_width_digits_or_with_dashes_opens_the_report(staff):
+    report, code = submit()
+    full_width = "".join(chr(ord(d) - ord("0") + ord("０")) for d in code)
+    grouped = "－".join(full_width[i : i + 4] for i in range(0, 20, 4))
+    assert actions.find_by_receipt(full_width) == report
+    assert actions.find_by_receipt(grouped) == report
+    assert (
+        actions.find_by_receipt(" " + "—".join(code[i : i + 5] for i in range(0, 20, 5)) + "\u3000") == report
+    )
+    arabic_indic = "".join(chr(ord(d) - ord("0") + 0x0660) for d in code)  # digits, but not ours
+    assert actions.find_by_receipt(arabic_indic) is None
+    assert actions.find_by_receipt(code[:-1]) is None
+
+
+def test_a_lost_key_is_not_silently_replaced_while_reports_exist(staff, client):
+    from jiancha.intake.apps import check_keys
+
+    assert check_keys() == []
+    report, _ = submit()
+    keys.private_key_path().unlink()
+    keys.forget_cached_keys()
+    with pytest.raises(keys.KeyMissing, match="restore it from the backup"):
+        keys.unseal_json(bytes(report.identity_sealed))
+    with pytest.raises(keys.KeyMissing):
+        submit()  # nor sealed to a new key nobody else has
+    assert not keys.private_key_path().exists()
+    [error] = check_keys()
+    assert error.id == "intake.E001" and "office.key" in error.msg
+
+    client.force_login(staff.intake)
+    client.cookies["jiancha_language"] = "en"
+    page = client.post(f"/report/staff/{report.pk}/identity/", {"reason": "核实举报人身份以便答复"})
+    assert page.status_code == 200 and "private key is not here or is missing" in page.content.decode()
+    assert not Event.objects.filter(kind="intake.identity_viewed").exists()
+
+
+def test_a_lost_pepper_is_not_remade_while_reports_exist(staff):
+    submit()
+    (keys.intake_dir() / "receipt.pepper").unlink()
+    keys.forget_cached_keys()
+    with pytest.raises(keys.KeyMissing):
+        actions.find_by_receipt("1" * 20)
+
+
+def _merged_pair(staff) -> tuple[Report, Report]:
+    head, _ = submit()
+    member, _ = submit(
+        real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物约二十万元")
+    )
+    actions.merge(member, head, staff.intake, version=member.version)
+    return head, member
+
+
+def test_a_merged_real_name_report_keeps_its_feedback_obligations(staff):
+    head, member = _merged_pair(staff)
+    today = timezone.localdate()
+    clocks = services.open_clocks(Report.objects.all(), today)
+    assert any(c.report == member and c.due == member.acceptance_due for c in clocks)
+    later = member.acceptance_due + dt.timedelta(days=1)
+    assert services.feedback_kpi(today=later).missing == 2  # the head's and the member's reporters
+
+    actions.accept(head, staff.intake, version=head.version)
+    actions.write_to_reporter(member, staff.intake, Message.Kind.ACCEPTANCE, "您的举报已与另一件合并受理")
+    actions.conclude(head, staff.intake, version=head.version)
+    member.refresh_from_db()
+    assert member.state == State.MERGED and member.result_due == head.result_due is not None
+    clocks = services.open_clocks(Report.objects.all(), today)
+    assert [c.due for c in clocks if c.report == member] == [member.result_due]  # acceptance was told
+    actions.write_to_reporter(member, staff.intake, Message.Kind.RESULT, "经核查，反映问题部分属实")
+    kpi = services.feedback_kpi(today=later)
+    # The member's acceptance and result told in time; the head's two (same due date) missing.
+    assert (kpi.due, kpi.on_time, kpi.missing) == (4, 2, 2)
+
+    late, _ = submit(
+        real_name_input(facts="刘某某副局长在老旧小区改造工程招标时收受投标人的财物二十万元左右")
+    )
+    actions.merge(late, head, staff.intake, version=late.version)  # into a concluded report
+    assert late.closed_on == head.closed_on and late.result_due == head.result_due
+
+
+def test_a_merged_report_is_purged_with_its_group(staff, settings):
+    settings.INTAKE_RETENTION_DAYS = 30
+    head, member = _merged_pair(staff)
+    kept, _ = submit(real_name_input(concerns_name="王某某"))
+    actions.not_accept(head, staff.intake, version=head.version, reason="反映内容不具体")
+    deleted = actions.purge_expired(timezone.localdate() + dt.timedelta(days=30))
+    assert sorted(deleted) == sorted([head.number, member.number])
+    assert list(Report.objects.all()) == [kept]
+    assert Event.objects.filter(kind="intake.report_deleted", object_id=member.number).count() == 1
+
+
+def test_transfers_go_one_level_and_leads_stay_in_the_reports_subtree(staff):
+    report, _ = submit()
+    street = Division.objects.get(code="331202001000")  # below the district, two levels down
+    with pytest.raises(actions.ActionRefused):
+        actions.transfer(report, staff.intake, version=report.version, to=street, reason="属地办理")
+    to_district(report, staff.intake, "属地办理")
+    for elsewhere in ("331221000000", CITY):  # a sibling county; the level above the report
+        with pytest.raises(actions.ActionRefused):
+            actions.accept(
+                report, staff.intake, version=report.version, division=Division.objects.get(code=elsewhere)
+            )
+    assert not Lead.objects.exists()
+    actions.accept(report, staff.intake, version=report.version, division=street)
+    assert Lead.objects.get().division == street
+
+
+def test_the_accept_form_checks_the_lead_division_and_files_outside_the_scope_are_not_found(staff, client):
+    from tests.factories import make_user
+
+    report, _ = submit(files=[check_file("证据.txt", "证据".encode())])
+    to_district(report, staff.intake, "属地办理")
+    client.force_login(staff.intake)
+    for code in ("331221000000", "999999999999"):
+        client.post(
+            f"/report/staff/{report.pk}/",
+            {"action": "accept", "version": report.version, "lead_division": code},
+        )
+        report.refresh_from_db()
+        assert report.state == State.TRANSFERRED_DOWN and not Lead.objects.exists()
+
+    city_report, _ = submit(files=[check_file("证据.txt", "证据".encode())])
+    district_officer = make_user("intake_district", "intake", DISTRICT)
+    client.force_login(district_officer)
+    attachment = city_report.attachments.get()
+    assert client.get(f"/report/staff/attachments/{attachment.pk}/").status_code == 404
+    assert client.get("/report/staff/attachments/999999/").status_code == 404
+
+
+def test_anonymous_reports_without_files_do_not_need_the_private_key(staff):
+    from jiancha.intake.apps import check_keys
+
+    submit(actions.ReportInput(concerns_name="王某", facts=FACTS))
+    assert not keys.private_key_path().exists() and check_keys() == []
+    report, _ = submit()  # the first sealed identity creates the key
+    assert keys.private_key_path().exists() and keys.unseal_json(bytes(report.identity_sealed))

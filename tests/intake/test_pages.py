@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from jiancha.access.models import User
-from jiancha.intake import wechat
+from jiancha.intake import keys, wechat
 from jiancha.intake.models import Report
 from jiancha.ledger.models import Event
 
@@ -153,7 +153,7 @@ def test_the_officer_registers_a_letter_and_answers_and_the_reporter_sees_only_f
         {
             "channel": "letter",
             "division": CITY,
-            "received_on": "2026-11-20",
+            "received_on": "2026-03-13",
             "channel_ref": "XF-2026-001",
             "concerns_name": "陈某",
             "facts": "镇长陈某违规发放补贴给亲属",
@@ -201,8 +201,8 @@ def test_the_public_form_is_rate_limited(client, demo_region, settings):
     assert response.status_code == 400 and "too many reports" in response.content.decode()
 
 
-def _signed(token: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "nonce42"
+def _signed(token: str, nonce: str = "nonce42") -> dict[str, str]:
+    timestamp = str(int(time.time()))
     return {"timestamp": timestamp, "nonce": nonce, "signature": wechat.signature(token, timestamp, nonce)}
 
 
@@ -234,18 +234,89 @@ def test_the_wechat_webhook_checks_the_signature_and_replies_with_a_code(client,
     code = re.search(r"(\d{4}(?: \d{4}){4})", reply).group(1)
     report = Report.objects.get()
     assert report.channel == "wechat" and report.channel_ref == "987654321"
-    assert b"oOpenId123" not in bytes(report.identity_sealed)
+    sealed = bytes(report.identity_sealed)
+    assert sealed and sealed != b'{"wechat_openid": "oOpenId123"}'
+    assert keys.unseal_json(sealed)["wechat_openid"] == "oOpenId123"
     assert Client().post("/report/follow/", {"code": code}).status_code == 200
     assert (
-        client.post(url, "<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>", content_type="text/xml").status_code == 400
+        client.post(wechat_url(), "<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>", content_type="text/xml").status_code
+        == 400
     )
+
+
+def wechat_url(nonce: str = "") -> str:
+    """A freshly signed webhook URL (each nonce is taken once)."""
+    import secrets
+
+    query = _signed("wx-token", nonce or secrets.token_hex(6))
+    return f"/report/wechat/?timestamp={query['timestamp']}&nonce={query['nonce']}&signature={query['signature']}"
+
+
+def test_a_replayed_wechat_request_is_refused(client, demo_region, settings):
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    url = wechat_url("once")
+    assert client.post(url, WECHAT_TEXT, content_type="text/xml").status_code == 200
+    assert client.post(url, WECHAT_TEXT, content_type="text/xml").status_code == 403
+    assert Report.objects.count() == 1
+
+
+def test_a_wechat_message_delivered_again_makes_no_second_report(client, demo_region, settings):
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    first = client.post(wechat_url(), WECHAT_TEXT, content_type="text/xml").content.decode()
+    again = client.post(wechat_url(), WECHAT_TEXT, content_type="text/xml")
+    report = Report.objects.get()
+    assert again.status_code == 200 and report.number in again.content.decode()
+    assert re.search(r"\d{4} \d{4} \d{4}", first) and not re.search(
+        r"\d{4} \d{4} \d{4}", again.content.decode()
+    )
+    other = WECHAT_TEXT.replace("987654321", "987654322")
+    assert client.post(wechat_url(), other, content_type="text/xml").status_code == 200
+    assert Report.objects.count() == 2
+
+
+def test_the_database_keeps_one_report_per_wechat_message(demo_region):
+    from django.db import IntegrityError, transaction
+
+    from jiancha.intake import actions
+    from jiancha.orgs.models import Division
+
+    def submit() -> None:
+        actions.submit_report(
+            channel="wechat",
+            division=Division.objects.get(code=CITY),
+            data=actions.ReportInput(concerns_name="王某", facts="收受红包，金额较大，影响恶劣"),
+            channel_ref="555",
+        )
+
+    submit()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        submit()
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        WECHAT_TEXT.encode("utf-16"),  # the old DTD filter looked for ASCII bytes: UTF-16 slipped by
+        ('<?xml version="1.0" encoding="UTF-16"?>' + WECHAT_TEXT).encode("utf-16"),
+        b"\xff\xfe" + WECHAT_TEXT.encode("utf-16-le"),
+        ("<!DOCTYPE xml [<!ENTITY a 'b'>]>" + WECHAT_TEXT).encode(),
+        WECHAT_TEXT.replace("<Content>", "<!ENTITY x 'y'><Content>").encode(),
+        ('<?xml version="1.0"?>' + WECHAT_TEXT).encode(),
+        b"<xml>\xc3\x28</xml>",  # not UTF-8
+    ],
+)
+def test_the_wechat_webhook_takes_only_plain_utf8_xml(client, demo_region, settings, body):
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    response = client.post(wechat_url(), body, content_type="text/xml")
+    assert response.status_code == 400 and not Report.objects.exists()
 
 
 def test_the_api_gives_intake_staff_figures_and_reports_without_the_reporter(demo_region):
     file_real_name_report()
     officer = signed_in("intake")
     figures = officer.get("/api/intake/kpis").json()
-    assert figures["by_channel"]["web"] == 1 and figures["feedback_due"] == 0
+    assert figures["by_channel"]["web"] == 1 and figures["feedback_due"] == figures["feedback_undated"] == 0
     listed = officer.get("/api/intake/reports")
     assert listed.status_code == 200 and listed.json()[0]["real_name"] is True
     assert "张三" not in listed.content.decode() and VALID_ID not in listed.content.decode()
@@ -260,3 +331,121 @@ def test_the_intake_officers_home_links_to_reports_and_lists_feedback_due(demo_r
     assert 'href="/report/staff/"' in home
     assert Report.objects.get().number in home  # the panel's overdue feedback clock
     assert 'href="/report/staff/"' not in signed_in("investigator").get("/").content.decode()
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(client, demo_region, settings):
+    from django.test import RequestFactory
+
+    from jiancha.intake import abuse
+
+    def address(remote: str, forwarded: str = "") -> str:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        return abuse.client_address(request)
+
+    settings.JIANCHA_TRUSTED_PROXIES = []
+    assert address("10.0.0.5", "203.0.113.7") == "10.0.0.5"  # no proxy trusted: the header is ignored
+    settings.JIANCHA_TRUSTED_PROXIES = ["10.0.0.5", "192.168.0.0/24", "not an address"]
+    assert address("10.0.0.5", "203.0.113.7") == "203.0.113.7"
+    # A forged left part is not believed: the right-most untrusted hop is the visitor.
+    assert address("10.0.0.5", "1.2.3.4, 203.0.113.7, 192.168.0.9") == "203.0.113.7"
+    assert address("198.51.100.1", "203.0.113.7") == "198.51.100.1"  # not from the proxy
+    assert address("10.0.0.5", "") == "10.0.0.5"
+
+    # Two visitors behind the one proxy have a limit each.
+    settings.INTAKE_SUBMIT_PER_HOUR = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    first = client.post("/report/", form_data(client), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    second = client.post("/report/", form_data(client), HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy)
+    again = client.post("/report/", form_data(client), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert (first.status_code, second.status_code, again.status_code) == (200, 200, 400)
+
+
+def test_a_submission_without_the_work_does_not_use_up_the_limit(client, demo_region, settings):
+    settings.INTAKE_SUBMIT_PER_HOUR = 1
+    for _ in range(3):
+        assert client.post("/report/", form_data(client, pow_challenge="forged")).status_code == 400
+    assert client.post("/report/", form_data(client)).status_code == 200
+
+
+def test_non_ascii_signatures_are_refused_not_a_server_error(client, demo_region, settings):
+    from jiancha.intake import abuse
+
+    challenge = abuse.new_challenge()
+    forged = challenge.rsplit(".", 1)[0] + ".签名签名"
+    assert abuse.check_work(forged, "0") is False
+    data = form_data(client, pow_challenge=forged)
+    assert client.post("/report/", data).status_code == 400 and not Report.objects.exists()
+
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    query = {**_signed("wx-token"), "signature": "签名"}
+    assert client.get("/report/wechat/", {**query, "echostr": "x"}).status_code == 403
+    arabic_digits = {**_signed("wx-token"), "timestamp": "١٧٠٠٠٠٠٠٠٠"}
+    assert client.get("/report/wechat/", arabic_digits).status_code == 403
+
+
+def test_an_oversized_upload_is_refused_before_csrf_reads_it(demo_region, settings):
+    settings.INTAKE_MAX_ATTACHMENT_BYTES = 1000  # whole request: 5 × 1000 bytes + 1 MiB
+    strict = english(Client(enforce_csrf_checks=True))  # no CSRF token: CSRF would answer 403
+    big = SimpleUploadedFile("合同.txt", b"a" * (1024 * 1024 + 6000), content_type="text/plain")
+    for path in ("/report/", "/report/follow/"):
+        response = strict.post(path, {"attachments": [big]})
+        big.seek(0)
+        assert response.status_code == 413, path
+        assert "too large" in response.content.decode() and "1 MB" in response.content.decode()
+    declared = strict.post("/report/", {"facts": "x"}, CONTENT_LENGTH=str(50 * 1024 * 1024))
+    assert declared.status_code == 413 and not Report.objects.exists()
+    assert strict.get("/report/").status_code == 200  # only POSTs are measured
+    settings.INTAKE_WECHAT_TOKEN = "wx-token"
+    big_message = WECHAT_TEXT.replace("举报", "举报" * 20000)  # over WeChat's 64 KB
+    assert strict.post(wechat_url(), big_message, content_type="text/xml").status_code == 413
+
+
+def test_a_file_over_the_limit_is_named_without_being_read(client, demo_region, settings):
+    settings.INTAKE_MAX_ATTACHMENT_BYTES = 1000
+    english(client)
+    big = SimpleUploadedFile("合同.txt", b"a" * 2000, content_type="text/plain")
+    with translation.override("en"):
+        response = client.post("/report/", {**form_data(client), "attachments": [big]})
+    assert response.status_code == 400 and "合同.txt" in response.content.decode()
+    assert "the limit is" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_files_added_with_a_receipt_code_are_limited_per_report(client, demo_region, settings):
+    settings.INTAKE_MAX_FILES_PER_REPORT = 2
+    code = code_of(client.post("/report/", form_data(client)))
+
+    def add(*names: str):
+        files = [SimpleUploadedFile(n, "补充材料".encode(), content_type="text/plain") for n in names]
+        return client.post("/report/follow/", {"code": code, "action": "add", "attachments": files})
+
+    assert add("一.txt", "二.txt").status_code == 200
+    refused = add("三.txt")
+    assert refused.status_code == 400 and Report.objects.get().attachments.count() == 2
+    settings.INTAKE_MAX_FILES_PER_REPORT = 20
+    settings.INTAKE_MAX_BYTES_PER_REPORT = 20
+    assert add("四.txt").status_code == 400 and Report.objects.get().attachments.count() == 2
+
+
+def test_only_images_are_labelled_cleaned_and_documents_need_a_reason(client, demo_region):
+    photo = SimpleUploadedFile("现场.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    pdf = SimpleUploadedFile("合同.pdf", b"%PDF-1.4\n/Author (Zhang San)\n", content_type="application/pdf")
+    client.post("/report/", {**form_data(client), "attachments": [photo, pdf]})
+    report = Report.objects.get()
+    image, document = report.attachments.order_by("id")
+    officer = english(signed_in("intake"))
+    page = officer.get(f"/report/staff/{report.pk}/").content.decode()
+    assert (
+        page.count('data-testid="file-cleaned"') == 1 and page.count('data-testid="file-as-delivered"') == 1
+    )
+    assert "metadata removed" in page and "kept as delivered" in page
+
+    download = officer.get(f"/report/staff/attachments/{image.pk}/")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert b"Zhang San" not in officer.get(f"/report/staff/attachments/{document.pk}/").content
+    assert officer.post(f"/report/staff/attachments/{document.pk}/", {"reason": ""}).status_code == 400
+    assert not Event.objects.filter(kind="intake.file_viewed").exists()
+    got = officer.post(f"/report/staff/attachments/{document.pk}/", {"reason": "核实合同内容"})
+    assert got.status_code == 200 and b"Zhang San" in got.content
+    assert got["Content-Disposition"].startswith("attachment") and got["Cache-Control"] == "no-store"
+    assert Event.objects.filter(kind="intake.file_viewed", object_id=report.number).count() == 1
