@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         "Public form POST (`/report/`, CSRF checked, text fields, no attachment), SQLite (WAL) in a fresh "
         "data directory, each report one transaction with its ledger event. Proof of work and the "
         "per-address rate limit off (one address for all clients); the receipt hash at the cost shown "
-        "(default 2^12). Client threads run on the same 2 cores. Bounded: at most "
+        "(default 2^10). Client threads run on the same 2 cores. Bounded: at most "
         f"{args.reports:,} reports or {args.seconds:.0f} s per row.\n\n"
         "| server processes | scrypt N | clients | acknowledged | refused | stored | wall | reports/s | p50 | p99 "
         "| server CPU per report | reports/s the 2 cores could take at that CPU cost |\n"

@@ -252,8 +252,10 @@ JIANCHA_ORIGIN = os.environ.get("JIANCHA_ORIGIN", "jiancha.example/demo-province
 INTAKE_RETENTION_DAYS = int(os.environ.get("JIANCHA_INTAKE_RETENTION_DAYS", "365"))
 # Proof of work on the public form, in leading zero bits of SHA-256 (0 turns it off, as the bench does).
 INTAKE_POW_BITS = int(os.environ.get("JIANCHA_INTAKE_POW_BITS", "18"))
-# scrypt cost of the receipt-code hash (a power of two).
-INTAKE_RECEIPT_SCRYPT_N = int(os.environ.get("JIANCHA_INTAKE_RECEIPT_SCRYPT_N", str(2**12)))
+# scrypt cost of the receipt-code hash (a power of two). 2^10 (1 MiB per hash): a code has 10^20
+# values and the pepper lives outside the database, so the cost is a second defence; at 2^12 the
+# public form falls short of 100 reports/s on 2 cores (docs/benchmarks.md, "Report intake").
+INTAKE_RECEIPT_SCRYPT_N = int(os.environ.get("JIANCHA_INTAKE_RECEIPT_SCRYPT_N", str(2**10)))
 # Public-form limits per client address (kept only as a daily keyed hash in the cache).
 INTAKE_SUBMIT_PER_HOUR = int(os.environ.get("JIANCHA_INTAKE_SUBMIT_PER_HOUR", "20"))
 INTAKE_LOOKUPS_PER_15_MIN = int(os.environ.get("JIANCHA_INTAKE_LOOKUPS_PER_15_MIN", "10"))

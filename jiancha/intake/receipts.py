@@ -2,8 +2,8 @@
 
 The hash is scrypt over the code with a pepper kept in a file (keys.receipt_pepper), so the same code
 always gives the same hash (it can be looked up by an index) and a stolen database alone gives nothing
-to guess against. The cost is a setting (``INTAKE_RECEIPT_SCRYPT_N``, default 2^12: 4 MiB and a few
-milliseconds): raising it slows an attacker who has both the database and the pepper, and every
+to guess against. The cost is a setting (``INTAKE_RECEIPT_SCRYPT_N``, default 2^10: 1 MiB and about a
+millisecond): raising it slows an attacker who has both the database and the pepper, and every
 submission alike; each doubling halves the reports a core can take (bench/intake.py measures it).
 With 10^20 codes and the pepper outside the database, the pepper is the main defence and the cost
 a second one.
@@ -40,7 +40,7 @@ def well_formed(code: str) -> bool:
 
 
 def receipt_hash(code: str) -> str:
-    n = int(getattr(settings, "INTAKE_RECEIPT_SCRYPT_N", 2**12))
+    n = int(getattr(settings, "INTAKE_RECEIPT_SCRYPT_N", 2**10))
     return hashlib.scrypt(
         normalise(code).encode(), salt=receipt_pepper(), n=n, r=8, p=1, maxmem=256 * 1024 * 1024, dklen=32
     ).hex()
