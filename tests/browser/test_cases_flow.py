@@ -7,6 +7,7 @@ reporter's identity never reaches anyone on the case.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -147,6 +148,9 @@ def test_lead_to_final_transfer(people, browser, live_server, demo_region, artif
     )
     investigator.click("[data-testid=evidence-submit]")
     assert len(investigator.locator("[data-testid=sha256]").first.inner_text()) == 64
+    with investigator.expect_download() as download:
+        investigator.locator("[data-testid=evidence-download]").first.click()
+    assert Path(download.value.path()).read_bytes() == b"synchronized recording"
     investigator.click(f"[data-testid=measure-end-{measure.pk}]")
     investigator.click("[data-testid=step-submit_for_review]")
     approve_next(approver, base, "移送审理")
