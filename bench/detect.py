@@ -20,12 +20,14 @@ from typing import Any
 
 
 def _keys(record: dict[str, Any]) -> set[str]:
-    """What identifies a scheme's parties in the pool: USCCs of companies and units."""
+    """What identifies a scheme's parties in the pool: USCCs of companies and units, resident ID
+    numbers of persons, plates of vehicles."""
     keys = set()
     for entity in record.get("entities", []):
-        if entity.get("uscc"):
-            keys.add(str(entity["uscc"]))
-        if entity.get("type") == "Unit":
+        for field in ("uscc", "id_number"):
+            if entity.get(field):
+                keys.add(str(entity[field]))
+        if entity.get("type") in {"Unit", "Vehicle"}:
             keys.add(str(entity["id"]))
     return keys
 

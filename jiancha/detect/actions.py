@@ -16,7 +16,7 @@ from jiancha.access.models import User
 from jiancha.access.services import has_capability, roles_of
 from jiancha.identifiers import is_valid_resident_id
 from jiancha.ledger.services import actor_label, record_event
-from jiancha.orgs.models import Unit
+from jiancha.orgs.models import Division, Unit
 from jiancha.pool import store
 from jiancha.pool.importer import latest_snapshot
 from jiancha.pool.services import mask_id_number
@@ -142,7 +142,27 @@ def run_indicators(
     return run
 
 
+SUBJECT_ROLES = {
+    "Person": "person",
+    "Unit": "unit",
+    "Company": "company",
+    "Account": "account",
+    "Vehicle": "vehicle",
+}
+
+
 def _entities(finding: engine.Finding, context: engine.Context) -> list[EntityRef]:
+    if finding.group in SUBJECT_ROLES:
+        named = [
+            entity_ref(str(e["key"]), str(e.get("name") or ""), str(e.get("role") or ""))
+            for e in finding.entities
+        ]
+        subject = next((e for e in named if e["key"] == finding.identifier), None)
+        if subject is None:
+            subject = entity_ref(finding.identifier, "", SUBJECT_ROLES[finding.group])
+            if finding.group in {"Account", "Vehicle"}:
+                subject = {**subject, "kind": SUBJECT_ROLES[finding.group]}
+        return [subject, *(e for e in named if e["key"] != subject["key"])]
     if finding.group == "OCID":
         refs = [process_ref(finding.identifier)]
         refs += [entity_ref(key, name, "buyer") for key, name in context.buyers[:1]]
@@ -163,15 +183,21 @@ def _masked(key: str) -> str:
     return mask_id_number(key) if is_valid_resident_id(key) else key
 
 
-def _units(contexts: list[engine.Context]) -> dict[str, Unit]:
-    usccs = {key for c in contexts for key, _name in c.buyers}
+def _units(findings: list[engine.Finding], contexts: list[engine.Context]) -> dict[str, Unit]:
+    usccs = {key for c in contexts for key, _name in c.buyers} | {f.unit for f in findings if f.unit}
     return {u.uscc: u for u in Unit.objects.filter(uscc__in=usccs).select_related("division")}
+
+
+def _divisions(findings: list[engine.Finding]) -> dict[str, Division]:
+    codes = {f.division for f in findings if f.division}
+    return {d.code: d for d in Division.objects.filter(code__in=codes)} if codes else {}
 
 
 def _record_alerts(
     run: Run, source: str, findings: list[engine.Finding], contexts: list[engine.Context]
 ) -> tuple[int, int]:
-    units = _units(contexts)
+    units = _units(findings, contexts)
+    divisions = _divisions(findings)
     existing = {
         a.fingerprint: a
         for a in Alert.objects.filter(fingerprint__in=[fingerprint(source, f) for f in findings])
@@ -182,8 +208,16 @@ def _record_alerts(
     for finding, found in zip(findings, contexts, strict=True):
         indicator = catalogue.get(finding.code)
         # The stored explanation never carries a full resident ID number: readers differ in what they may see.
-        text = indicator.explain(finding.group, _masked(finding.identifier), finding.value)
-        unit = next((units[key] for key, _name in found.buyers if key in units), None)
+        text = indicator.explain(
+            finding.group,
+            _masked(finding.identifier),
+            finding.value,
+            {k: _masked(v) if isinstance(v, str) else v for k, v in finding.details.items()},
+        )
+        unit = units.get(finding.unit) or next(
+            (units[key] for key, _name in found.buyers if key in units), None
+        )
+        division = unit.division if unit else divisions.get(finding.division)
         fields = {
             "code": finding.code,
             "version": indicator.version,
@@ -197,7 +231,7 @@ def _record_alerts(
             "explanation_en": text["en"],
             "evidence": found.evidence,
             "unit": unit,
-            "division": unit.division if unit else None,
+            "division": division,
             "last_run": run,
             "last_seen": now,
         }

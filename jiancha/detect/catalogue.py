@@ -20,17 +20,26 @@ import duckdb
 import yaml
 
 INDICATOR_DIR = Path(__file__).resolve().parent / "indicators"
-GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
+# What a finding is about: a procurement process or party (Cardinal's groups), or, for the people
+# and funds indicators, a person (by resident ID), a unit or company (by USCC), a bank account or a
+# vehicle (by plate).
+GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer", "Person", "Unit", "Company", "Account", "Vehicle")
 SEVERITIES = ("low", "medium", "high")
 PARAMETER_TYPES = {"integer", "number", "list", "mapping", "text", "boolean"}
 REQUIRED = ("code", "name", "category", "legal_basis", "description", "severity", "reads", "explanation")
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
-# An indicator's result: one row per finding with these columns.
+# An indicator's result: one row per finding with these columns, in this order ...
 RESULT_COLUMNS = ("group_name", "identifier", "value", "ocids")
+# ... optionally followed by these (by name in SQL; in this order from a Python indicator), for
+# indicators whose evidence is not a procurement process:
+#   evidence  JSON list of {table, fields: {...}, provenance: {feed, batch, file, row}}
+#   entities  JSON list of {key, name, role} — who the finding concerns besides its identifier
+#   unit      USCC of the public unit concerned (places the alert in that unit's division)
+#   division  division code, where no unit applies (a 低保 recipient's village, say)
+#   details   JSON object of further values the explanation templates may name, as {name}
+EXTRA_COLUMNS = ("evidence", "entities", "unit", "division", "details")
 
-PythonIndicator = Callable[
-    [duckdb.DuckDBPyConnection, dict[str, Any]], list[tuple[str, str, float, list[str]]]
-]
+PythonIndicator = Callable[[duckdb.DuckDBPyConnection, dict[str, Any]], list[tuple[Any, ...]]]
 _functions: dict[str, PythonIndicator] = {}
 
 
@@ -100,11 +109,15 @@ class Indicator:
             values[name] = value
         return values
 
-    def explain(self, group: str, identifier: str, value: float) -> dict[str, str]:
+    def explain(
+        self, group: str, identifier: str, value: float, details: dict[str, Any] | None = None
+    ) -> dict[str, str]:
         templates = self.explanation.get(group) or next(iter(self.explanation.values()))
-        return {
-            lang: template.format(identifier=identifier, value=value) for lang, template in templates.items()
-        }
+        fields = {**(details or {}), "identifier": identifier, "value": value}
+        try:
+            return {lang: template.format(**fields) for lang, template in templates.items()}
+        except (KeyError, IndexError, ValueError) as error:
+            raise IndicatorError(f"{self.code}: explanation names {error} that the finding lacks") from None
 
 
 def _bilingual(data: dict[str, Any], key: str, path: Path) -> dict[str, str]:

@@ -26,13 +26,19 @@ OCDS_TABLES = {"Tender", "Bid", "Award"}  # the pool tables an OCDS file stands 
 
 @dataclass(frozen=True)
 class Finding:
-    """One result of one indicator: a process, buyer, procuring entity or tenderer, and its value."""
+    """One result of one indicator: what it is about (a process, a party, a person, a unit, an
+    account, a vehicle), its value, and what shows it."""
 
     code: str
     group: str
     identifier: str
     value: float
     ocids: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # rows the indicator chose itself
+    entities: list[dict[str, Any]] = field(default_factory=list)  # [{key, name, role}]
+    unit: str = ""  # USCC of the public unit concerned
+    division: str = ""  # division code where no unit applies
+    details: dict[str, Any] = field(default_factory=dict)  # values for the explanation
 
 
 def _statements(path: Path) -> list[str]:
@@ -98,21 +104,45 @@ def evaluate(
 ) -> list[Finding]:
     """Run one indicator on a staged connection."""
     values = indicator.resolve(parameters)
+    names: list[str] = list(catalogue.RESULT_COLUMNS + catalogue.EXTRA_COLUMNS)
     if indicator.python:
         rows = catalogue.function(indicator.python)(connection, values)
     else:
         try:
-            rows = connection.execute(indicator.sql, _bind(indicator.sql, values)).fetchall()
+            result = connection.execute(indicator.sql, _bind(indicator.sql, values))
+            names = [str(column[0]) for column in result.description or []]
+            rows = result.fetchall()
         except duckdb.Error as error:
             raise IndicatorError(f"{indicator.code}.sql: {str(error).splitlines()[0]}") from None
-    findings = []
-    for group, identifier, value, ocids in rows:
-        if group not in catalogue.GROUPS or identifier is None or value is None:
-            raise IndicatorError(
-                f"{indicator.code}: a result row must give a group, an identifier and a value"
-            )
-        findings.append(Finding(indicator.code, group, str(identifier), float(value), sorted(ocids or [])))
-    return findings
+        unknown = set(names[len(catalogue.RESULT_COLUMNS) :]) - set(catalogue.EXTRA_COLUMNS)
+        if unknown:
+            raise IndicatorError(f"{indicator.code}.sql: unknown result columns {', '.join(sorted(unknown))}")
+    return [_finding(indicator.code, row, names) for row in rows]
+
+
+def _json(value: Any, default: Any) -> Any:
+    if value is None:
+        return default
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _finding(code: str, row: tuple[Any, ...], names: list[str]) -> Finding:
+    if len(row) < len(catalogue.RESULT_COLUMNS):
+        raise IndicatorError(
+            f"{code}: a result row must give a group, an identifier, a value and its processes"
+        )
+    group, identifier, value, ocids = row[:4]
+    if group not in catalogue.GROUPS or identifier is None or value is None:
+        raise IndicatorError(f"{code}: a result row must give a group, an identifier and a value")
+    extra = dict(zip(names[4:], row[4:], strict=False))
+    return Finding(
+        code, group, str(identifier), float(value), sorted(ocids or []),
+        evidence=list(_json(extra.get("evidence"), [])),
+        entities=list(_json(extra.get("entities"), [])),
+        unit=str(extra.get("unit") or ""),
+        division=str(extra.get("division") or ""),
+        details=dict(_json(extra.get("details"), {})),
+    )  # fmt: skip
 
 
 def cardinal_results(findings: list[Finding]) -> dict[str, dict[str, dict[str, float]]]:
@@ -197,6 +227,8 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
         ).fetchall()
     finally:
         connection.unregister("_finding")
+    for fid, finding in enumerate(findings):
+        out[fid].evidence.extend(finding.evidence[:EVIDENCE_PER_FINDING])
     for fid, kind, ocid, fields, feed, batch, file, row in rows:
         out[fid].evidence.append(
             {"table": kind, "ocid": ocid, "fields": json.loads(fields),
