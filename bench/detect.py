@@ -1,8 +1,9 @@
 """Detect benchmarks: indicator run time at county scale, and precision/recall against the answer key.
 
-    uv run python -m bench.detect [--region DIR] [--scale county]
+    uv run python -m bench.detect [--region DIR] [--scale county] [--indicator CODE ...]
 
-Without --region a region is generated (jiancha synth). The pool is loaded in a temporary data folder,
+Without --region a region is generated (jiancha synth). With --indicator only those indicators run,
+and only the feeds filling the tables they read are loaded. The pool is loaded in a temporary data folder,
 then every indicator runs once over it (``jiancha detect run``); the planted schemes and innocent
 look-alikes of answer_key.json say which alerts are right. docs/benchmarks.md gets a "Risk
 indicators" section.
@@ -90,6 +91,13 @@ def main() -> None:
     parser.add_argument("--region", type=Path)
     parser.add_argument("--scale", default="county")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--indicator",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="run only this indicator (repeatable)",
+    )
     args = parser.parse_args()
     from bench.report import django_in_temp_folder, region_or_synth, write_section
 
@@ -99,15 +107,22 @@ def main() -> None:
     from jiancha.pool.demo import load_region
 
     region = region_or_synth(work, args.region, args.scale, args.seed)
+    codes = args.indicator or sorted(catalogue.indicators())
+    feeds = None
+    if args.indicator:
+        from jiancha.pool.schema import feeds as all_feeds
+
+        reads = {table for code in codes for table in catalogue.get(code).reads}
+        feeds = {code for code, feed in all_feeds().items() if {m.table for m in feed.maps} & reads}
     t0 = time.perf_counter()
-    load_region(region)
+    load_region(region, only=feeds)
     load_seconds = time.perf_counter() - t0
     print(f"pool loaded in {load_seconds:.0f} s", file=sys.stderr)
-    run = actions.run_indicators()
+    run = actions.run_indicators(args.indicator or None)
     lines = list(run.indicators.all())
     alerts: list[dict[str, Any]] = [dict(a) for a in Alert.objects.values("code", "entities", "evidence")]
     answer_key = json.loads((region / "answer_key.json").read_text(encoding="utf-8"))
-    rows = evaluate(answer_key, alerts, set(catalogue.indicators()))
+    rows = evaluate(answer_key, alerts, set(codes))
     tenders = sum(1 for _ in (region).glob("*/procurement/tenders.csv"))
     table = "\n".join(
         f"| {r['code']} | {', '.join(r['kinds'])} | {r['found']}/{r['schemes']} | "
@@ -120,7 +135,7 @@ def main() -> None:
     )
     body = f"""
 Region: `{region.name}` ({tenders} counties' procurement feeds), pool batches read: {len(run.batches)}.
-One run of all {len(lines)} indicators over the pool (stage the tender, bid and award tables in DuckDB,
+One run of {len(lines)} indicators over the pool (stage the tender, bid and award tables in DuckDB,
 run each indicator's SQL, gather evidence, write alerts): **{run.seconds:.1f} s**, {run.findings} findings.
 
 Against the synthetic answer key (`answer_key.json`): a scheme is found when an alert of an indicator
@@ -144,7 +159,8 @@ not measured: generating and loading it does not fit this machine's time budget 
         "Risk indicators",
         body,
         "uv run python -m bench.detect"
-        + (f" --region {args.region}" if args.region else f" --scale {args.scale}"),
+        + (f" --region {args.region}" if args.region else f" --scale {args.scale}")
+        + "".join(f" --indicator {code}" for code in args.indicator),
     )
     print(body)
 

@@ -18,10 +18,13 @@ class LoadResult:
     error: str = ""
 
 
-def region_files(region: Path) -> list[tuple[str, Path]]:
-    """(feed, file) for every feed's demo files in every county folder, in a stable order."""
+def region_files(region: Path, only: set[str] | None = None) -> list[tuple[str, Path]]:
+    """(feed, file) for every feed's (or the ``only`` feeds') demo files in every county folder, in a
+    stable order."""
     found = []
     for code, feed in sorted(feeds().items()):
+        if only is not None and code not in only:
+            continue
         for pattern in feed.demo_files:
             for path in sorted(region.glob(f"*/{pattern}")):
                 found.append((code, path))
@@ -29,11 +32,16 @@ def region_files(region: Path) -> list[tuple[str, Path]]:
 
 
 def load_region(
-    region: Path, *, imported_by: str = "demo", on_file: Callable[[str, Path], None] | None = None
+    region: Path,
+    *,
+    imported_by: str = "demo",
+    on_file: Callable[[str, Path], None] | None = None,
+    only: set[str] | None = None,
 ) -> list[LoadResult]:
-    """Import every feed file of a region; a refused file is reported and the others still load."""
+    """Import every feed file of a region (or of the given feeds only); a refused file is reported and
+    the others still load."""
     results = []
-    for code, path in region_files(region):
+    for code, path in region_files(region, only):
         if on_file:
             on_file(code, path)
         display = f"{path.parent.parent.name}/{path.parent.name}/{path.name}"
