@@ -6,6 +6,7 @@ benchmarks call them directly, and :mod:`jiancha.detect.actions` records what th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -97,6 +98,45 @@ def stage_pool(connection: duckdb.DuckDBPyConnection, overrides: dict[str, Any] 
     for statement in _statements(POOL_SQL):
         connection.execute(statement, _bind(statement, values))
     stage(connection, overrides)
+    stage_calendar(connection)
+
+
+def calendar_rows() -> pa.Table:
+    """Every day of each year with a statutory calendar (工作日历, jiancha.cases.workdays): whether it
+    is a working day, and why (``workday``, ``weekend``, ``holiday``, ``make_up_workday`` — 调休)."""
+    from jiancha.cases.workdays import loaded_years
+
+    days: list[dt.date] = []
+    kinds: list[str] = []
+    for year, calendar in sorted(loaded_years().items()):
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            if day in calendar.make_up_workdays:
+                kind = "make_up_workday"
+            elif day in calendar.holidays:
+                kind = "holiday"
+            else:
+                kind = "workday" if day.weekday() < 5 else "weekend"
+            days.append(day)
+            kinds.append(kind)
+            day += dt.timedelta(days=1)
+    working = [kind in {"workday", "make_up_workday"} for kind in kinds]
+    return pa.table(
+        {
+            "day": pa.array(days, pa.date32()),
+            "working": pa.array(working, pa.bool_()),
+            "kind": pa.array(kinds, pa.string()),
+        }
+    )
+
+
+def stage_calendar(connection: duckdb.DuckDBPyConnection) -> None:
+    """Stage the statutory calendar as table ``calendar_day`` (day, working, kind) for the indicators
+    that ask whether a day was a working day. A day of a year without a calendar file has no row:
+    an indicator then falls back to Monday–Friday and says so."""
+    connection.register("_arrow_calendar", calendar_rows())
+    connection.execute("CREATE OR REPLACE TABLE calendar_day AS SELECT * FROM _arrow_calendar ORDER BY day")
+    connection.unregister("_arrow_calendar")
 
 
 def evaluate(
