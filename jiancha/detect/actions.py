@@ -81,7 +81,7 @@ def run_indicators(
         else:
             connection = store.connect(dict(snapshot.versions) if snapshot else {})
             engine.stage_pool(connection, settings)
-            run.batches = engine.batches_read(connection)
+            run.batches = engine.batches_read(connection, {t for i in chosen for t in i.reads})
         # Indicator SQL comes from files an analyst may write: once the data is staged, it may
         # read no file and change no setting (the pool's readers are sealed the same way).
         store.seal(connection)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,14 +280,17 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
     return out
 
 
-def batches_read(connection: duckdb.DuckDBPyConnection) -> list[int]:
-    """The pool batches whose rows the staged tables hold (provenance of a run)."""
+def batches_read(connection: duckdb.DuckDBPyConnection, tables: Iterable[str] = ()) -> list[int]:
+    """The pool batches a run read (its provenance): those behind the staged procurement tables, and
+    every batch of the other pool tables its indicators read (``reads``)."""
+    present = {
+        name for (name,) in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    extra = sorted(set(tables) - OCDS_TABLES & present)
+    parts = ["SELECT _batch FROM src_process", "SELECT _batch FROM src_bid", "SELECT _batch FROM src_award"]
+    parts += [f'SELECT DISTINCT _batch FROM "{name}"' for name in extra]
     result = connection.execute(
-        """
-        SELECT DISTINCT _batch FROM (
-            SELECT _batch FROM src_process UNION ALL SELECT _batch FROM src_bid UNION ALL SELECT _batch FROM src_award
-        ) WHERE _batch IS NOT NULL ORDER BY 1
-        """
+        f"SELECT DISTINCT _batch FROM ({' UNION ALL '.join(parts)}) WHERE _batch IS NOT NULL ORDER BY 1"
     ).fetchall()
     return [int(b) for (b,) in result]
 

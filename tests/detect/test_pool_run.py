@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 
+from jiancha.detect import catalogue
 from jiancha.detect.models import Alert, Run
+from jiancha.pool import schema
 from jiancha.pool.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +21,15 @@ def test_the_demo_runs_the_indicators_over_the_pool(tmp_path, settings, monkeypa
     call_command("demo", "--no-serve", "--scale", "tiny", "--seed", "5")
     run = Run.objects.get()
     assert run.status == "done" and run.source == "pool" and run.snapshot is not None
-    procurement = set(
-        ImportBatch.objects.filter(
-            feed__code__in=["tenders", "bids", "awards"], status="committed"
-        ).values_list("pk", flat=True)
+    read = {t for i in catalogue.indicators().values() for t in i.reads}
+    feeds = [f.code for f in schema.feeds().values() if {m.table for m in f.maps} & read]
+    expected = set(
+        ImportBatch.objects.filter(feed__code__in=feeds, status="committed").values_list("pk", flat=True)
     )
-    assert set(run.batches) == procurement  # the run names every batch it read, and only those
+    # The run names every batch it read, and only those: the population register is read by none.
+    assert set(run.batches) == expected
+    assert not ImportBatch.objects.filter(pk__in=run.batches, feed__code="population").exists()
+    assert ImportBatch.objects.filter(pk__in=run.batches, feed__code="fuel_cards").exists()
     assert run.indicators.count() >= 11 and run.new_alerts == Alert.objects.count() > 0
     by_code = Counter(Alert.objects.values_list("code", flat=True))
     # The tiny region plants two bid rings, two split purchases and two favoured suppliers.
@@ -40,7 +45,7 @@ def test_the_demo_runs_the_indicators_over_the_pool(tmp_path, settings, monkeypa
     alert = Alert.objects.filter(group="OCID").first()
     assert alert.division is not None and alert.unit is not None  # buyers are units of the region
     assert {r["provenance"]["feed"] for r in alert.evidence} <= {"tenders", "bids", "awards"}
-    assert all(r["provenance"]["batch"] in procurement for r in alert.evidence)
+    assert all(r["provenance"]["batch"] in expected for r in alert.evidence)
 
     capsys.readouterr()
     call_command("detect", "run", "--indicator", "R018", "--set", "R018.procurement_methods=[]")
