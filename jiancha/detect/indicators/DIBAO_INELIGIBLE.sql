@@ -23,7 +23,7 @@ parents AS (
 ),
 -- Whose property counts as the recipient's.
 members AS (
-    SELECT recipient, recipient AS member, '本人' AS relation_zh, 'self' AS relation_en FROM recipients
+    SELECT recipient, recipient AS member, '本人' AS relation_zh, 'recipient' AS relation_en FROM recipients
     UNION
     SELECT r.recipient, s.b, '配偶', 'spouse'
     FROM recipients AS r JOIN spouses AS s ON s.a = r.recipient
