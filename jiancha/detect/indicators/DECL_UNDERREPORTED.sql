@@ -5,6 +5,8 @@ WITH reports AS (
         any_value(role) AS role, make_date(year::INTEGER, 12, 31) AS cutoff
     FROM "Declaration" WHERE declarant IS NOT NULL AND year IS NOT NULL
     GROUP BY declarant, year
+    -- Each declarant's latest report: one finding per person.
+    QUALIFY year = max(year) OVER (PARTITION BY declarant)
 ),
 deaths AS (SELECT idNumber, min(deathDate) AS deathDate FROM "Death" GROUP BY idNumber),
 households AS (SELECT idNumber, any_value(householdId) AS householdId, any_value(name) AS name FROM "Person" GROUP BY idNumber),
