@@ -86,10 +86,11 @@ ties AS (
                  'provenance': {'feed': _feed, 'batch': _batch, 'file': _file, 'row': _row}})
     FROM "Directorship" WHERE director IS NOT NULL
     UNION ALL
-    SELECT person, employer, 'employee', '在该企业参保（受雇）', 'is insured as an employee of',
+    SELECT person, employer AS company, 'employee' AS tie, '在该企业参保（受雇）' AS tie_zh,
+        'is insured as an employee of' AS tie_en,
         to_json({'table': 'SocialInsurance', 'fields': {'employer': employer, 'employerName': employerName,
                  'name': name, 'period': period, 'scheme': scheme},
-                 'provenance': {'feed': _feed, 'batch': _batch, 'file': _file, 'row': _row}})
+                 'provenance': {'feed': _feed, 'batch': _batch, 'file': _file, 'row': _row}}) AS row
     FROM "SocialInsurance" WHERE person IS NOT NULL AND employer IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY person, employer ORDER BY period, _batch, _row) = 1
 ),
