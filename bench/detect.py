@@ -154,6 +154,9 @@ not measured: generating and loading it does not fit this machine's time budget 
 |---|---|---|
 {timing}
 """
+    if args.indicator:  # a partial run does not replace the section of the full one
+        print(body)
+        return
     write_section(
         "detect",
         "Risk indicators",
