@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from jiancha.access.models import User
@@ -195,7 +195,7 @@ def change_status(request: HttpRequest, pk: int, body: StatusIn) -> dict[str, An
 
 
 @router.post("/alerts/{pk}/confirm", response={201: ConfirmOut})
-def confirm_alert(request: HttpRequest, pk: int, body: ConfirmIn) -> tuple[int, dict[str, Any]]:
+def confirm_alert(request: HttpRequest, pk: int, body: ConfirmIn) -> Status[dict[str, Any]]:
     """Confirm an alert: it becomes a lead (source "alert") carrying its explanation and evidence."""
     user = _user(request)
     alert = _visible(user, pk)
@@ -206,7 +206,7 @@ def confirm_alert(request: HttpRequest, pk: int, body: ConfirmIn) -> tuple[int, 
     except actions.ReviewInvalid as invalid:
         raise HttpError(400, invalid.message) from invalid
     out = _out(_visible(user, pk), sees_full_identifiers(user))
-    return 201, {"alert": out, "lead_id": lead.pk, "lead_number": lead.number}
+    return Status(201, {"alert": out, "lead_id": lead.pk, "lead_number": lead.number})
 
 
 @router.post("/alerts/{pk}/dismiss", response=AlertOut)
