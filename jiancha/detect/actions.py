@@ -402,7 +402,7 @@ def _evidence_line(position: int, row: dict[str, Any]) -> str:
     where = row.get("provenance") or {}
     source = f"{where.get('feed') or '—'}/{where.get('batch') or '—'}/{where.get('file')}#{where.get('row')}"
     label = " ".join(str(p) for p in (row.get("table"), row.get("ocid")) if p)
-    return f"{position}. {label} · {fields} · {source}"
+    return f"[{position}] {label} · {fields} · {source}"
 
 
 def lead_summary(alert: Alert, note: str = "") -> str:

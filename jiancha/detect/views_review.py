@@ -209,6 +209,8 @@ def indicator_review(request: HttpRequest, indicator: Indicator) -> dict[str, An
             for name, p in indicator.parameters.items()
         ],
         "whatif": whatif,
+        "whatif_possible": bool(review.threshold_parameters(indicator, force.parameters)),
+        "force_shown": [(name, review.shown_value(value)) for name, value in force.parameters.items()],
     }  # fmt: skip
 
 

@@ -33,6 +33,13 @@ def english():
 
 
 @pytest.fixture
+def client(client, settings):
+    """Pages in English (the platform's default is Chinese; one test below reads it in Chinese)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
 def alerts(staff, ocds_file):
     actions.run_indicators(["R018", "R028", "R036"], ocds_file=ocds_file)
     return Alert.objects.all()
@@ -181,7 +188,7 @@ def test_forged_and_unauthorised_decisions_are_refused(client, staff, alerts):
 # --- dismissing: a reason from the list -----------------------------------------------------------
 
 
-def test_dismissing_needs_a_reason_from_the_list_and_a_note_for_other(client, staff, alerts):
+def test_dismissing_needs_a_reason_from_the_list_and_a_note_for_other(client, staff, alerts, settings):
     alert = Alert.objects.get(code="R036")
     for reason, note in (("", "x"), ("because", "x"), ("other", ""), ("other", "   ")):
         with pytest.raises(actions.ReviewInvalid):
@@ -191,6 +198,10 @@ def test_dismissing_needs_a_reason_from_the_list_and_a_note_for_other(client, st
     assert "Choose the reason" in text(response)
     response = client.post(f"/detect/alerts/{alert.pk}/dismiss/", {"reason": "other"}, follow=True)
     assert "needs a note" in text(response)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.post(f"/detect/alerts/{alert.pk}/dismiss/", {"reason": "other"}, follow=True)
+    assert "以“其他”理由排除时须在备注中说明具体理由" in text(response)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert Alert.objects.get(pk=alert.pk).status == "new"
     client.post(f"/detect/alerts/{alert.pk}/dismiss/", {"reason": "other", "note": "招标文件允许"})
     alert.refresh_from_db()
