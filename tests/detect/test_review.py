@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 
 from jiancha.access.models import User
 from jiancha.access.services import assign_role, issue_token
@@ -275,7 +276,7 @@ def approver(staff):
     return User.objects.get(username="approver")
 
 
-def test_a_parameter_change_waits_for_approval_before_a_run_uses_it(staff, approver, ocds_file):
+def test_a_parameter_change_waits_for_approval_before_a_run_uses_it(staff, approver, ocds_file, capsys):
     setting = actions.propose_setting(
         "R018",
         staff.analyst,
@@ -303,6 +304,9 @@ def test_a_parameter_change_waits_for_approval_before_a_run_uses_it(staff, appro
     assert list(IndicatorRun.objects.filter(run=run).values_list("code", flat=True)) == [
         "R036"
     ]  # R018 is off
+    assert Event.objects.filter(kind="detect.run").count() == 3
+    call_command("detect", "run", "--indicator", "R018", "--indicator", "R036", "--ocds", str(ocds_file))
+    assert "disabled by an approved setting: R018" in capsys.readouterr().out
 
 
 def test_who_may_propose_and_who_may_approve(client, staff, approver):
