@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -193,7 +194,7 @@ def indicator_review(request: HttpRequest, indicator: Indicator) -> dict[str, An
     if request.GET.get("whatif"):
         try:
             whatif = review.what_if(indicator, scoped, force.parameters)
-        except IndicatorError as error:
+        except (IndicatorError, duckdb.Error, OSError) as error:  # a broken file or pool: say so
             messages.error(request, str(error))
     reason_labels = dict(DismissReason.choices)
     return {
