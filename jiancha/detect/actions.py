@@ -1,4 +1,5 @@
-"""Every change of state in detect: runs, and alert status changes. Each records a ledger event."""
+"""Every change of state in detect: runs, alert reviews (confirm, dismiss, status) and indicator
+settings (propose, approve, reject). Each records a ledger event."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiancha.access.models import User
 from jiancha.access.services import has_capability, roles_of
+from jiancha.cases.actions import PersonInput
+from jiancha.cases.errors import ActionRefused
+from jiancha.cases.models import Lead, LeadSource
+from jiancha.cases.services import create_lead
 from jiancha.identifiers import is_valid_resident_id
 from jiancha.ledger.services import actor_label, record_event
 from jiancha.orgs.models import Division, Unit
@@ -21,10 +27,19 @@ from jiancha.pool import store
 from jiancha.pool.importer import latest_snapshot
 from jiancha.pool.services import mask_id_number
 
-from . import catalogue, engine
-from .catalogue import Indicator
+from . import catalogue, engine, review
+from .catalogue import Indicator, IndicatorError
 from .entities import EntityRef, entity_ref, process_ref
-from .models import Alert, AlertStatus, IndicatorRun, Run, RunStatus
+from .models import (
+    Alert,
+    AlertStatus,
+    DismissReason,
+    IndicatorRun,
+    IndicatorSetting,
+    Run,
+    RunStatus,
+    SettingStatus,
+)
 
 COUNTERPARTS = 5  # parties named beside an alert's subject
 SEVERITY_SCORE = {"low": 40.0, "medium": 60.0, "high": 80.0}
@@ -60,10 +75,17 @@ def run_indicators(
 ) -> Run:
     """Run indicators over the pool's latest snapshot (or one OCDS file) and record their alerts.
 
-    ``user`` None is the system (the demo, a schedule); a person needs ``analyse_data``.
+    ``user`` None is the system (the demo, a schedule); a person needs ``analyse_data``. Each
+    indicator runs with its approved setting (parameters and on/off, see ``review.in_force``); a
+    disabled one is skipped. ``parameters`` overrides values for this run only (the command line's
+    ``--set``), and the run records the override beside the setting number.
     """
     _require(user, "analyse_data")
     chosen = [catalogue.get(code) for code in codes] if codes else list(catalogue.indicators().values())
+    approved = review.settings_in_force()
+    force = {i.code: review.in_force(i, approved.get(i.code)) for i in chosen}
+    disabled = sorted(code for code, f in force.items() if not f.enabled)
+    chosen = [i for i in chosen if force[i.code].enabled]
     if ocds_file:
         # An OCDS file holds processes, bids and awards only; indicators that need the company
         # register or the tax table run on the pool.
@@ -88,7 +110,9 @@ def run_indicators(
         results: list[tuple[Indicator, dict[str, Any], list[engine.Finding], float]] = []
         for done, indicator in enumerate(chosen, start=1):
             step(indicator.code, done, len(chosen) + 2)
-            resolved = indicator.resolve((parameters or {}).get(indicator.code))
+            resolved = indicator.resolve(
+                {**force[indicator.code].parameters, **(parameters or {}).get(indicator.code, {})}
+            )
             started = time.monotonic()
             found = engine.evaluate(connection, indicator, resolved)
             results.append((indicator, resolved, found, time.monotonic() - started))
@@ -100,7 +124,7 @@ def run_indicators(
             for indicator, resolved, found, seconds in results:
                 IndicatorRun.objects.create(
                     run=run, code=indicator.code, version=indicator.version, parameters=resolved,
-                    findings=len(found), seconds=round(seconds, 4),
+                    setting=force[indicator.code].setting, findings=len(found), seconds=round(seconds, 4),
                 )  # fmt: skip
             new, updated = _record_alerts(run, source, findings, contexts)
             run.findings, run.new_alerts, run.updated_alerts = len(findings), new, updated
@@ -117,8 +141,15 @@ def run_indicators(
                     "snapshot": snapshot.pk if snapshot else None,
                     "batches": run.batches,
                     "indicators": {
-                        i.code: {"version": i.version, "parameters": p} for i, p, _f, _s in results
+                        i.code: {
+                            "version": i.version,
+                            "setting": force[i.code].number,
+                            "parameters": p,
+                            "overrides": (parameters or {}).get(i.code, {}),
+                        }
+                        for i, p, _f, _s in results
                     },
+                    "disabled": disabled,
                     "settings": values,
                     "findings": run.findings,
                     "new_alerts": new,
@@ -254,34 +285,276 @@ UPDATED_FIELDS = [
 ]  # fmt: skip
 
 
+# Moves set_status makes. Dismissing needs a reason (``dismiss``); confirming makes a lead
+# (``confirm``); a confirmed alert stays confirmed (its lead carries on).
 TRANSITIONS: dict[str, set[str]] = {
-    AlertStatus.NEW: {AlertStatus.REVIEWING, AlertStatus.DISMISSED},
-    AlertStatus.REVIEWING: {AlertStatus.DISMISSED, AlertStatus.NEW},
+    AlertStatus.NEW: {AlertStatus.REVIEWING, AlertStatus.DISMISSED, AlertStatus.CONFIRMED},
+    AlertStatus.REVIEWING: {AlertStatus.DISMISSED, AlertStatus.CONFIRMED, AlertStatus.NEW},
     AlertStatus.DISMISSED: {AlertStatus.REVIEWING},
+    AlertStatus.CONFIRMED: set(),
 }
 
 
 class StatusRefused(ValueError):
-    pass
+    """The alert's current status does not allow this step (a conflict, not bad input)."""
 
 
-def set_status(alert: Alert, status: str, user: User, note: str = "") -> Alert:
-    """Move an alert to another review status (人工复核), with a ledger event."""
+class ReviewInvalid(ValueError):
+    """A review decision given without what it needs (a reason, a note); the message says what."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _locked(alert: Alert, status: str) -> Alert:
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if status not in TRANSITIONS.get(locked.status, set()):
+        raise StatusRefused(f"{locked.status} → {status}")
+    return locked
+
+
+def set_status(alert: Alert, status: str, user: User, note: str = "", reason: str = "") -> Alert:
+    """Move an alert to another review status (人工复核), with a ledger event. Dismissing goes
+    through ``dismiss`` (a reason is required); confirming needs ``confirm``, which makes a lead."""
     _require(user, "analyse_data")
+    if status == AlertStatus.DISMISSED:
+        return dismiss(alert, user, reason, note)
+    if status == AlertStatus.CONFIRMED:
+        raise StatusRefused(_("confirming an alert registers a lead: use the confirm action"))
     if status not in TRANSITIONS.get(alert.status, set()):
         raise StatusRefused(f"{alert.status} → {status}")
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().get(pk=alert.pk)
-        if status not in TRANSITIONS.get(locked.status, set()):
-            raise StatusRefused(f"{locked.status} → {status}")
+        locked = _locked(alert, status)
         before = locked.status
         locked.status, locked.status_note, locked.status_changed = status, note, timezone.now()
-        locked.save(update_fields=["status", "status_note", "status_changed"])
+        locked.reviewed_by, locked.dismiss_reason = user, ""
+        locked.save(
+            update_fields=["status", "status_note", "status_changed", "reviewed_by", "dismiss_reason"]
+        )
         record_event(
             kind="detect.alert_status",
             actor=actor_of(user),
             object_kind="detect.alert",
             object_id=str(locked.pk),
             content={"indicator": locked.code, "from": before, "to": status, "note": note},
+        )
+    return locked
+
+
+def dismiss(alert: Alert, user: User, reason: str, note: str = "") -> Alert:
+    """Dismiss an alert (排除) for a reason from the fixed list; "other" needs a note."""
+    _require(user, "analyse_data")
+    note = note.strip()
+    if reason not in DismissReason.values:
+        raise ReviewInvalid(
+            _("choose the reason for dismissing from the list: %(reasons)s")
+            % {"reasons": ", ".join(str(label) for label in DismissReason.labels)}
+        )
+    if reason == DismissReason.OTHER and not note:
+        raise ReviewInvalid(_("a dismissal for another reason needs a note saying what it is"))
+    with transaction.atomic():
+        locked = _locked(alert, AlertStatus.DISMISSED)
+        before = locked.status
+        locked.status, locked.dismiss_reason, locked.status_note = AlertStatus.DISMISSED, reason, note
+        locked.status_changed, locked.reviewed_by = timezone.now(), user
+        locked.save(
+            update_fields=["status", "dismiss_reason", "status_note", "status_changed", "reviewed_by"]
+        )
+        record_event(
+            kind="detect.alert_dismissed",
+            actor=actor_of(user),
+            object_kind="detect.alert",
+            object_id=str(locked.pk),
+            content={
+                "indicator": locked.code,
+                "indicator_version": locked.version,
+                "from": before,
+                "reason": reason,
+                "note": note,
+            },
+        )
+    return locked
+
+
+def _persons(alert: Alert) -> list[PersonInput]:
+    """The alert's persons (by resident ID, the lead's resolved identity); failing any, the party the
+    alert is about (a unit, a company) stands as the one concerned."""
+    people = [
+        PersonInput(e.get("name") or mask_id_number(e["key"]), identity_id=e["key"])
+        for e in alert.entities
+        if e.get("kind") == "person"
+    ]
+    if people:
+        return people
+    subject = next((e for e in alert.entities if e.get("kind") != "process"), None)
+    if subject is not None:
+        return [PersonInput(subject.get("name") or subject["key"])]
+    return [PersonInput(alert.identifier)]
+
+
+def _evidence_line(position: int, row: dict[str, Any]) -> str:
+    fields = "; ".join(
+        f"{k}={'、'.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in row.get("fields", {}).items()
+        if v is not None
+    )
+    where = row.get("provenance") or {}
+    source = f"{where.get('feed') or '—'}/{where.get('batch') or '—'}/{where.get('file')}#{where.get('row')}"
+    label = " ".join(str(p) for p in (row.get("table"), row.get("ocid")) if p)
+    return f"[{position}] {label} · {fields} · {source}"
+
+
+def lead_summary(alert: Alert, note: str = "") -> str:
+    """The lead's summary: what the indicator found, the reviewer's note, and the alert's evidence
+    rows with their provenance (resident ID numbers masked: the lead's persons carry them)."""
+    from .services import shown_evidence
+
+    indicator = catalogue.indicators().get(alert.code)
+    name = f"{indicator.name['zh']} / {indicator.name['en']}" if indicator else ""
+    rows = shown_evidence(alert.evidence, full=False)
+    lines = [
+        f"预警 / Alert #{alert.pk} · {alert.code} {name}".rstrip(),
+        alert.explanation_zh,
+        alert.explanation_en,
+    ]
+    if note:
+        lines.append(f"复核意见 / Reviewer's note: {note}")
+    lines.append(f"证据 / Evidence ({len(rows)}):")
+    lines += [_evidence_line(i, row) for i, row in enumerate(rows, start=1)]
+    return "\n".join(lines)
+
+
+def confirm(alert: Alert, user: User, note: str = "") -> Lead:
+    """Confirm an alert (确认): register a lead (source "alert") carrying its explanation and
+    evidence, in the alert's division, and link the alert to it. A second confirmation is refused."""
+    _require(user, "analyse_data")
+    note = note.strip()
+    with transaction.atomic():
+        locked = _locked(alert, AlertStatus.CONFIRMED)
+        division = locked.division or user.division
+        if division is None:
+            raise ReviewInvalid(_("this alert has no region: a lead needs one, and so do you"))
+        try:
+            lead = create_lead(
+                division=division,
+                source=LeadSource.ALERT,
+                summary=lead_summary(locked, note),
+                persons=_persons(locked),
+                created_by=user,
+                source_ref=f"alert:{locked.pk}",
+            )
+        except ActionRefused as refused:
+            raise ReviewInvalid(str(refused)) from refused
+        before = locked.status
+        locked.status, locked.lead, locked.status_note = AlertStatus.CONFIRMED, lead, note
+        locked.status_changed, locked.reviewed_by, locked.dismiss_reason = timezone.now(), user, ""
+        locked.save(
+            update_fields=["status", "lead", "status_note", "status_changed", "reviewed_by", "dismiss_reason"]
+        )
+        record_event(
+            kind="detect.alert_confirmed",
+            actor=actor_of(user),
+            object_kind="detect.alert",
+            object_id=str(locked.pk),
+            content={
+                "indicator": locked.code,
+                "indicator_version": locked.version,
+                "from": before,
+                "lead": lead.number,
+                "note": note,
+                "evidence_rows": len(locked.evidence),
+            },
+        )
+    return lead
+
+
+# --- indicator settings: proposed, then approved by someone else -------------------------------
+
+
+class SettingRefused(ValueError):
+    """A proposal or decision the rules do not allow; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def propose_setting(
+    code: str, user: User, *, parameters: dict[str, Any], enabled: bool, reason: str
+) -> IndicatorSetting:
+    """Propose a new version of an indicator's parameters or on/off state (needs ``write_indicator``).
+    It is used by runs only once approved. Values are checked against the indicator's types."""
+    _require(user, "write_indicator")
+    try:
+        indicator = catalogue.get(code)
+    except IndicatorError as error:
+        raise SettingRefused(str(error)) from None
+    try:
+        checked = review.check_parameters(indicator, parameters)
+    except review.SettingInvalid as invalid:
+        raise SettingRefused(invalid.message) from None
+    if not reason.strip():
+        raise SettingRefused(_("say why the indicator should change"))
+    current = review.in_force(indicator)
+    values = {**current.parameters, **checked}
+    if values == current.parameters and enabled == current.enabled:
+        raise SettingRefused(_("this proposal changes nothing in force"))
+    with transaction.atomic():
+        # Numbers are given under a lock on the indicator's earlier versions.
+        earlier = list(IndicatorSetting.objects.select_for_update().filter(code=code))
+        if any(s.status == SettingStatus.PENDING for s in earlier):
+            raise SettingRefused(
+                _("a change to %(code)s already awaits approval; it must be decided first") % {"code": code}
+            )
+        setting = IndicatorSetting.objects.create(
+            code=code,
+            number=max((s.number for s in earlier), default=0) + 1,
+            parameters=values,
+            enabled=enabled,
+            reason=reason.strip(),
+            proposed_by=user,
+        )
+        record_event(
+            kind="detect.setting_proposed",
+            actor=actor_of(user),
+            object_kind="detect.setting",
+            object_id=str(setting.pk),
+            content={
+                "indicator": code,
+                "number": setting.number,
+                "parameters": values,
+                "enabled": enabled,
+                "in_force": current.number,
+                "reason": setting.reason,
+            },
+        )
+    return setting
+
+
+def decide_setting(
+    setting: IndicatorSetting, user: User, *, approve: bool, note: str = ""
+) -> IndicatorSetting:
+    """Approve or reject a proposed setting (needs ``approve``; never one's own proposal; a rejection
+    says why). Once approved it is what the next run uses."""
+    _require(user, "approve")
+    note = note.strip()
+    if setting.proposed_by_id == user.pk:
+        raise SettingRefused(_("the person who proposed a change cannot approve or reject it"))
+    if not approve and not note:
+        raise SettingRefused(_("say why the change is rejected"))
+    with transaction.atomic():
+        locked = IndicatorSetting.objects.select_for_update().get(pk=setting.pk)
+        if locked.status != SettingStatus.PENDING:
+            raise SettingRefused(_("this change was decided already"))
+        locked.status = SettingStatus.APPROVED if approve else SettingStatus.REJECTED
+        locked.decided_by, locked.decided_at, locked.decision_note = user, timezone.now(), note
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        record_event(
+            kind="detect.setting_approved" if approve else "detect.setting_rejected",
+            actor=actor_of(user),
+            object_kind="detect.setting",
+            object_id=str(locked.pk),
+            content={"indicator": locked.code, "number": locked.number, "note": note},
         )
     return locked

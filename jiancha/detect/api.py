@@ -1,7 +1,9 @@
-"""API endpoints of the detect app (/api/detect/...): the alert list and page, review status, indicators.
+"""API endpoints of the detect app (/api/detect/...): the alert list and page, review (status,
+confirm, dismiss), indicators.
 
 Thin: each endpoint checks the right, calls ``services`` or ``actions``; a missing right is 403, an
-alert outside the reader's scope is 404, a refused status change is 409.
+alert outside the reader's scope is 404, a refused status change (a second confirmation, say) is 409,
+a decision missing what it needs (a reason from the list, a note) is 400.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from jiancha.access.models import User
@@ -21,7 +23,7 @@ from jiancha.access.services import has_capability
 from jiancha.pool.services import sees_full_identifiers
 
 from . import actions, catalogue, services
-from .models import Alert
+from .models import Alert, DismissReason
 
 router = Router(tags=["detect"])
 MAX_LIMIT = 500
@@ -60,6 +62,8 @@ class AlertOut(Schema):
     first_run: int
     last_run: int
     last_seen: dt.datetime
+    dismiss_reason: str
+    lead: str | None  # the lead's number, once confirmed
 
 
 class AlertDetailOut(AlertOut):
@@ -69,6 +73,27 @@ class AlertDetailOut(AlertOut):
 class StatusIn(Schema):
     status: str
     note: str = ""
+    reason: str = ""  # when dismissing: one of the reasons listed by GET /dismiss-reasons
+
+
+class ConfirmIn(Schema):
+    note: str = ""
+
+
+class DismissIn(Schema):
+    reason: str
+    note: str = ""
+
+
+class ConfirmOut(Schema):
+    alert: AlertOut
+    lead_id: int
+    lead_number: str
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
 
 
 class ParameterOut(Schema):
@@ -108,6 +133,8 @@ def _out(alert: Alert, full: bool, detail: bool = False) -> dict[str, Any]:
         "first_run": alert.first_run_id,
         "last_run": alert.last_run_id,
         "last_seen": alert.last_seen,
+        "dismiss_reason": alert.dismiss_reason,
+        "lead": alert.lead.number if alert.lead else None,
     }
     if detail:
         data["evidence"] = services.shown_evidence(alert.evidence, full)
@@ -134,13 +161,13 @@ def list_alerts(
         filters = services.AlertFilters(indicator, region, unit, entity, min_score, status, full)
     except PermissionDenied as denied:
         raise HttpError(403, str(denied)) from denied
-    found = filters.apply(services.alerts_for(user)).select_related("division", "unit")
+    found = filters.apply(services.alerts_for(user)).select_related("division", "unit", "lead")
     window = found[max(offset, 0) : max(offset, 0) + min(max(limit, 1), MAX_LIMIT)]
     return [_out(a, full) for a in window]
 
 
 def _visible(user: User, pk: int) -> Alert:
-    alert = get_object_or_404(Alert.objects.select_related("division", "unit"), pk=pk)
+    alert = get_object_or_404(Alert.objects.select_related("division", "unit", "lead"), pk=pk)
     if not services.can_see(user, alert):
         raise HttpError(404, _("no such alert"))
     return alert
@@ -157,12 +184,49 @@ def change_status(request: HttpRequest, pk: int, body: StatusIn) -> dict[str, An
     user = _user(request)
     alert = _visible(user, pk)
     try:
-        changed = actions.set_status(alert, body.status, user, body.note)
+        changed = actions.set_status(alert, body.status, user, body.note, body.reason)
     except PermissionDenied as denied:
         raise HttpError(403, str(denied) or _("forbidden")) from denied
     except actions.StatusRefused as refused:
         raise HttpError(409, _("status change not allowed: %(reason)s") % {"reason": refused}) from refused
+    except actions.ReviewInvalid as invalid:
+        raise HttpError(400, invalid.message) from invalid
     return _out(_visible(user, changed.pk), sees_full_identifiers(user))
+
+
+@router.post("/alerts/{pk}/confirm", response={201: ConfirmOut})
+def confirm_alert(request: HttpRequest, pk: int, body: ConfirmIn) -> Status[dict[str, Any]]:
+    """Confirm an alert: it becomes a lead (source "alert") carrying its explanation and evidence."""
+    user = _user(request)
+    alert = _visible(user, pk)
+    try:
+        lead = actions.confirm(alert, user, body.note)
+    except actions.StatusRefused as refused:
+        raise HttpError(409, _("alert #%(pk)s was decided already") % {"pk": pk}) from refused
+    except actions.ReviewInvalid as invalid:
+        raise HttpError(400, invalid.message) from invalid
+    out = _out(_visible(user, pk), sees_full_identifiers(user))
+    return Status(201, {"alert": out, "lead_id": lead.pk, "lead_number": lead.number})
+
+
+@router.post("/alerts/{pk}/dismiss", response=AlertOut)
+def dismiss_alert(request: HttpRequest, pk: int, body: DismissIn) -> dict[str, Any]:
+    """Dismiss an alert for a reason from the list (GET /dismiss-reasons); "other" needs a note."""
+    user = _user(request)
+    alert = _visible(user, pk)
+    try:
+        actions.dismiss(alert, user, body.reason, body.note)
+    except actions.StatusRefused as refused:
+        raise HttpError(409, _("alert #%(pk)s was decided already") % {"pk": pk}) from refused
+    except actions.ReviewInvalid as invalid:
+        raise HttpError(400, invalid.message) from invalid
+    return _out(_visible(user, pk), sees_full_identifiers(user))
+
+
+@router.get("/dismiss-reasons", response=list[ReasonOut])
+def dismiss_reasons(request: HttpRequest) -> list[dict[str, str]]:
+    _user(request)
+    return [{"code": code, "label": str(label)} for code, label in DismissReason.choices]
 
 
 @router.get("/indicators", response=list[IndicatorOut])

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiancha.pool.services import MIN_PURPOSE_LENGTH
 
-from .models import AlertStatus
+from .models import AlertStatus, DismissReason
 
 
 class StatusForm(forms.Form):
@@ -13,6 +13,24 @@ class StatusForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ConfirmForm(forms.Form):
+    """Confirm an alert (确认): it becomes a lead carrying its evidence."""
+
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class DismissForm(forms.Form):
+    """Dismiss an alert (排除) for a reason from the list; "other" needs a note (checked in actions)."""
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=DismissReason.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
 class ProfileForm(forms.Form):

@@ -1,7 +1,9 @@
-"""Runs and alerts (运行记录与预警). Indicators themselves are files, not rows: see ``catalogue``."""
+"""Runs and alerts (运行记录与预警). Indicators themselves are files, not rows: see ``catalogue``;
+what may change without editing a file (parameters, on/off) is an approved ``IndicatorSetting``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +51,10 @@ class IndicatorRun(models.Model):
     code = models.CharField(_("indicator"), max_length=40)
     version = models.CharField(_("version"), max_length=64)
     parameters = models.JSONField(_("parameters"), default=dict)
+    # The approved setting the run used (None: the file's defaults, no change ever approved).
+    setting = models.ForeignKey(
+        "IndicatorSetting", null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
     findings = models.PositiveIntegerField(_("findings"), default=0)
     seconds = models.FloatField(_("seconds"), default=0)
 
@@ -63,7 +69,22 @@ class IndicatorRun(models.Model):
 class AlertStatus(models.TextChoices):
     NEW = "new", _("New")
     REVIEWING = "reviewing", _("Under review")
-    DISMISSED = "dismissed", _("Dismissed")
+    CONFIRMED = "confirmed", _("Confirmed")  # 确认：转为问题线索
+    DISMISSED = "dismissed", _("Dismissed")  # 排除
+
+
+OPEN_STATUSES = (AlertStatus.NEW, AlertStatus.REVIEWING)
+
+
+class DismissReason(models.TextChoices):
+    """Why a reviewer dismissed an alert (排除理由): what tells an indicator's author what to fix."""
+
+    DATA_ERROR = "data_error", _("Data error")  # 数据错误
+    LEGITIMATE = "legitimate", _("Explained by a legitimate reason")  # 有正当理由
+    KNOWN = "known", _("Already known or handled")  # 已掌握或已处理
+    DUPLICATE = "duplicate", _("Duplicate of another alert")  # 重复
+    IMMATERIAL = "immaterial", _("Below materiality")  # 情节轻微
+    OTHER = "other", _("Other (explain in the note)")  # 其他
 
 
 class Alert(models.Model):
@@ -95,6 +116,15 @@ class Alert(models.Model):
     last_seen = models.DateTimeField(_("last seen"))
     status_changed = models.DateTimeField(null=True, blank=True)
     status_note = models.TextField(_("note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismiss_reason = models.CharField(
+        _("reason for dismissal"), max_length=16, choices=DismissReason.choices, blank=True
+    )
+    lead = models.OneToOneField(
+        "cases.Lead", null=True, blank=True, on_delete=models.PROTECT, related_name="alert"
+    )
 
     class Meta:
         ordering = ["-score", "-last_seen", "-id"]
@@ -107,3 +137,45 @@ class Alert(models.Model):
 
     def explanation(self, language: str) -> str:
         return self.explanation_zh if language.startswith("zh") else self.explanation_en
+
+
+class SettingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class IndicatorSetting(models.Model):
+    """One version of an indicator's parameters and on/off state (指标参数版本): proposed by someone
+    who writes indicators, used by runs only once an approver other than the proposer signs it off."""
+
+    code = models.CharField(_("indicator"), max_length=40, db_index=True)
+    number = models.PositiveIntegerField(_("version number"))
+    parameters = models.JSONField(_("parameters"), default=dict)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=SettingStatus.choices, default=SettingStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["code", "-number"]
+        verbose_name = _("indicator setting")
+        verbose_name_plural = _("indicator settings")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "number"], name="detect_setting_number_once"),
+            # One proposal at a time per indicator: the approver sees what changes from what is in force.
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(status="pending"), name="detect_one_pending_setting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.number} ({self.status})"

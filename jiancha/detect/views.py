@@ -16,9 +16,9 @@ from jiancha.access.decorators import capability_required
 from jiancha.access.services import has_capability, signed_in, visible_units
 from jiancha.pool import services as pool
 
-from . import actions, catalogue, services
+from . import actions, catalogue, review, services, views_review
 from .forms import ProfileForm, StatusForm
-from .models import Alert, AlertStatus, IndicatorRun, Run
+from .models import Alert, AlertStatus, DismissReason, IndicatorRun, Run
 
 PAGE_SIZE = 50
 ROLE_LABELS = {
@@ -99,7 +99,7 @@ def _without_page(request: HttpRequest) -> str:
 
 def _visible(request: HttpRequest, pk: int) -> Alert:
     alert = get_object_or_404(
-        Alert.objects.select_related("division", "unit", "first_run", "last_run"), pk=pk
+        Alert.objects.select_related("division", "unit", "first_run", "last_run", "lead"), pk=pk
     )
     if not services.can_see(signed_in(request), alert):
         raise Http404
@@ -138,9 +138,15 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
             "can_query": has_capability(user, "query_pool"),
             "default_purpose": default_purpose,
             "status_form": StatusForm(initial={"status": found.status}),
+            # Dismissing and confirming have their own forms (a reason; a lead).
             "next_statuses": [
-                (s, AlertStatus(s).label) for s in actions.TRANSITIONS.get(found.status, set())
+                (s, AlertStatus(s).label)
+                for s in sorted(actions.TRANSITIONS.get(found.status, set()))
+                if s not in (AlertStatus.DISMISSED, AlertStatus.CONFIRMED)
             ],
+            "decidable": AlertStatus.CONFIRMED in actions.TRANSITIONS.get(found.status, set()),
+            "reasons": DismissReason.choices,
+            "lead": views_review.lead_link(user, found),
             "run_line": IndicatorRun.objects.filter(run=found.last_run, code=found.code).first(),
         },
     )
@@ -159,6 +165,8 @@ def alert_status(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except actions.StatusRefused:
             messages.error(request, _("This status change is not allowed from the alert's current status."))
+        except actions.ReviewInvalid as invalid:
+            messages.error(request, invalid.message)
         else:
             messages.success(request, _("Status changed."))
     return redirect("detect:alert", pk=pk)
@@ -203,7 +211,10 @@ def open_profile(request: HttpRequest, pk: int) -> HttpResponse:
 def indicators(request: HttpRequest) -> HttpResponse:
     language = get_language() or "zh-hans"
     latest = {line.code: line for line in IndicatorRun.objects.select_related("run").order_by("run_id")}
-    rows = [(i, i.label(language), i.text("description", language), latest.get(code))
+    measured = review.figures(services.alerts_for(signed_in(request)))
+    force = review.settings_in_force()
+    rows = [(i, i.label(language), i.text("description", language), latest.get(code), measured.get(code),
+             force.get(code))
             for code, i in catalogue.indicators().items()]  # fmt: skip
     return render(request, "detect/indicators.html", {"rows": rows})
 
@@ -228,7 +239,10 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
                 for p in found.parameters.values()
             ],
             "files": files,
-            "runs": IndicatorRun.objects.filter(code=code).select_related("run").order_by("-run_id")[:20],
+            "runs": IndicatorRun.objects.filter(code=code)
+            .select_related("run", "setting")
+            .order_by("-run_id")[:20],
+            **views_review.indicator_review(request, found),
         },
     )
 

@@ -72,7 +72,11 @@ def test_status_changes_follow_the_rules_and_go_to_the_ledger(staff, ocds_file):
     alert = Alert.objects.get()
     with pytest.raises(actions.StatusRefused):
         actions.set_status(alert, "new", staff.analyst)
-    actions.set_status(alert, "dismissed", staff.analyst, "the disqualification was lawful")
+    with pytest.raises(actions.ReviewInvalid):  # dismissing needs a reason from the list
+        actions.set_status(alert, "dismissed", staff.analyst, "the disqualification was lawful")
+    actions.set_status(alert, "dismissed", staff.analyst, "the disqualification was lawful", "legitimate")
+    assert Alert.objects.get().dismiss_reason == "legitimate"
+    actions.set_status(alert, "reviewing", staff.analyst, "reopened")
     event = Event.objects.get(kind="detect.alert_status")
     assert event.object_kind == "detect.alert" and event.object_id == str(alert.pk)
     with pytest.raises(PermissionDenied):

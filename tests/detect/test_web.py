@@ -114,6 +114,11 @@ def test_the_api(client, staff, alerts):
         f"/api/detect/alerts/{listed[0]['id']}/status", {"status": "dismissed"}, content_type="application/json",
         headers=auth,
     )  # fmt: skip
+    assert moved.status_code == 400  # no reason given
+    moved = client.post(
+        f"/api/detect/alerts/{listed[0]['id']}/status", {"status": "dismissed", "reason": "duplicate"},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
     assert moved.status_code == 200 and moved.json()["status"] == "dismissed"
     again = client.post(
         f"/api/detect/alerts/{listed[0]['id']}/status", {"status": "new"}, content_type="application/json",

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from jiancha.detect import actions, catalogue
+from jiancha.detect import actions, catalogue, review
 from jiancha.detect.models import Run
 
 
@@ -77,5 +77,10 @@ class Command(BaseCommand):
                 f"{run.updated_alerts} updated, {run.seconds:.1f} s"
             )
         )
-        for line in run.indicators.all():
-            self.stdout.write(f"  {line.code:<24} {line.findings:>6}  {line.version[:12]}")
+        for line in run.indicators.select_related("setting"):
+            setting = f"setting {line.setting.number}" if line.setting else "defaults"
+            self.stdout.write(f"  {line.code:<24} {line.findings:>6}  {line.version[:12]}  {setting}")
+        off = {c for c, s in review.settings_in_force().items() if not s.enabled}
+        skipped = sorted(off & set(codes or catalogue.indicators()))
+        if skipped:
+            self.stdout.write(f"  disabled by an approved setting: {', '.join(skipped)}")
