@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_fairness, views_risk
 
 app_name = "detect"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("indicators/", views.indicators, name="indicators"),
     path("indicators/<str:code>/", views.indicator, name="indicator"),
     path("runs/", views.runs, name="runs"),
+    path("risk/", views_risk.risk_scores, name="risk"),
+    path("fairness/", views_fairness.review_page, name="fairness"),
+    path("fairness/export.<str:fmt>", views_fairness.export, name="fairness_export"),
 ]
