@@ -13,6 +13,7 @@ indicator, then per subject; Python only sees the ranked rows it shows.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -106,7 +107,7 @@ class Contribution:
 class Lead:
     """One person or unit in a ranked list: a lead to check, not a finding."""
 
-    rank: int
+    rank: int  # equal scores share a rank
     kind: str  # person, unit
     key: str  # resident ID number or unit id
     shown: str  # what the reader may see of the key
@@ -207,6 +208,9 @@ def ranked(
              indicators=int(indicators), alerts=int(count))
         for i, (subject, name, score, raw, indicators, count) in enumerate(rows, start=1)
     ]  # fmt: skip
+    for before, lead in itertools.pairwise(leads):  # equal scores share a rank (1, 1, 3)
+        if (lead.score, lead.raw) == (before.score, before.raw):
+            lead.rank = before.rank
     if leads:
         by_key = {lead.key: lead for lead in leads}
         marks = ", ".join(["%s"] * len(by_key))

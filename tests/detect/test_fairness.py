@@ -13,60 +13,27 @@ from python_calamine import CalamineWorkbook
 
 from jiancha.access.models import User
 from jiancha.detect import fairness, fairness_export
-from jiancha.orgs.models import Division, Unit
+from jiancha.orgs.models import Division
 from jiancha.pool.importer import import_file
-from jiancha.synth.ids import resident_id
 
 from ..factories import make_user
-from ..pool.fixtures import HEADER
 from . import builders as b
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = dt.date(2026, 6, 1)
-EAST, WEST = "331202001001", "331202002001"  # two communities, in two streets of the district
-MEN = [resident_id("331202", dt.date(1980, 1, 1), 2 * i + 1) for i in range(40)]
-WOMEN = [resident_id("331202", dt.date(1990, 6, 1), 2 * i + 2) for i in range(40)]
-CHILDREN = [resident_id("331202", dt.date(2015, 1, 1), 2 * i + 1) for i in range(5)]
-LEFT = resident_id("331202", dt.date(1970, 1, 1), 901)  # 注销: no longer a resident
-STRANGER = resident_id("110101", dt.date(1975, 1, 1), 5)  # alerted, not on the register
-
-
-def _row(number: str, name: str, gender: str, birth: dt.date, place: str, status: str = "正常") -> str:
-    return f"33120200{number[-6:]},{name},{gender},{number},{birth},户主,地址,{place},,,,,,{status},,"
 
 
 @pytest.fixture
 def pool(tmp_path, monkeypatch, demo_region):
     monkeypatch.setenv("JIANCHA_POOL_DIR", str(tmp_path / "pool"))
-    rows = [_row(n, "男士", "男", dt.date(1980, 1, 1), EAST) for n in MEN]
-    rows += [_row(n, "女士", "女", dt.date(1990, 6, 1), WEST) for n in WOMEN]
-    rows += [_row(n, "孩子", "男", dt.date(2015, 1, 1), EAST) for n in CHILDREN]
-    rows += [_row(LEFT, "迁出", "男", dt.date(1970, 1, 1), EAST, "注销")]
-    path = tmp_path / "residents.csv"
-    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    import_file("population", path)
+    import_file("population", b.write_fairness_residents(tmp_path))
     return tmp_path
 
 
 @pytest.fixture
 def scene(pool):
-    """8 of 40 men and 2 of 40 women alerted; 6 of 12 schools and 1 of 12 research institutes."""
-    district = Division.objects.get(code="331202000000")
-    street = Division.objects.get(code="331202001000")
-    schools = [
-        Unit.objects.create(name=f"测试学校{i}", unit_type="school", division=street) for i in range(12)
-    ]
-    labs = [
-        Unit.objects.create(name=f"测试研究所{i}", unit_type="research", division=district) for i in range(12)
-    ]
-    for i, man in enumerate(MEN[:8]):
-        b.alert("R018", score=80, entities=[b.person(man), b.person(CHILDREN[0], role="relative")],
-                unit=schools[i % 6], status="confirmed" if i < 4 else "dismissed")  # fmt: skip
-    for woman in WOMEN[:2]:
-        b.alert("R058", score=60, entities=[b.person(woman)], unit=labs[0], status="dismissed")
-    b.alert("R028", score=80, entities=[b.person(STRANGER), b.person(LEFT)], division=district)
-    return {"schools": schools, "labs": labs}
+    return b.fairness_alerts()
 
 
 def config(**changes):

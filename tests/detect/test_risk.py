@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 P1 = resident_id("331202", dt.date(1975, 3, 4), 11)
 P2 = resident_id("331202", dt.date(1982, 7, 9), 22)
 P3 = resident_id("331221", dt.date(1969, 1, 2), 33)
+P4 = resident_id("331221", dt.date(1971, 1, 2), 44)
 CONFIG = RiskSettings(
     cap=2.0,
     severity_weights={"high": 1.0, "medium": 0.5, "low": 0.25},
@@ -74,6 +75,13 @@ def test_scores_apply_the_weights_once_per_indicator_and_the_cap(scene):
     p1 = persons[1]
     assert (p1.name, p1.indicators, p1.alerts) == ("张一", 2, 3)  # named twice in one alert: one alert
     assert [(c.code, c.points, c.alerts) for c in p1.contributions] == [("R018", 0.8, 2), ("R028", 0.3, 1)]
+
+    # Equal scores share a rank.
+    b.alert("R018", score=100, entities=[b.person(P4, "赵四")], unit=scene["units"][2])
+    tied, _ = risk.ranked("person", risk.region_alerts(analyst(), None), config=CONFIG)
+    assert [(p.name, p.rank) for p in tied] == [("李二", 1), ("张一", 2), ("王三", 3), ("赵四", 3)]
+    top, total = risk.ranked("person", risk.region_alerts(analyst(), None), config=CONFIG, limit=1)
+    assert [p.name for p in top] == ["李二"] and total == 4
 
     units, total = risk.ranked("unit", risk.region_alerts(analyst(), None), config=CONFIG)
     u1, u2, u3 = scene["units"]
