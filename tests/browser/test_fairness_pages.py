@@ -39,7 +39,9 @@ def test_analyst_reads_risk_scores_and_the_ethics_review(page, live_server, scen
     page.goto(f"{live_server.url}/detect/risk/?region=331202000000")
     notice = page.locator("[data-testid=risk-notice]").inner_text()
     assert ("不是认定结论" if zh else "never findings") in notice
-    assert page.locator("[data-testid=risk-persons] tbody tr").count() == 13  # 8 men, 2 women, a child, 2 others
+    assert (
+        page.locator("[data-testid=risk-persons] tbody tr").count() == 13
+    )  # 8 men, 2 women, a child, 2 others
     first = page.locator("[data-testid=risk-units] tbody tr").first.inner_text()
     assert "测试学校" in first
     assert b.MEN[0] not in page.content()  # the analyst sees resident ID numbers masked
