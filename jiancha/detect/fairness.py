@@ -29,6 +29,7 @@ import yaml
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -242,8 +243,12 @@ def _alerted_persons(alerts: QuerySet[Alert]) -> tuple[list[int], list[str], lis
     return [int(r[0]) for r in rows], [str(r[1]) for r in rows], [str(r[2]) for r in rows]
 
 
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _in(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "NULL"
+    return ", ".join(_literal(v) for v in values) or "NULL"
 
 
 def _residents_sql(region: Division, prefix_length: int, as_of: dt.date, config: FairnessSettings) -> str:
@@ -251,7 +256,8 @@ def _residents_sql(region: Division, prefix_length: int, as_of: dt.date, config:
 
     Values from the settings file are quoted as SQL literals; everything else is a parameter."""
     gender = " ".join(
-        f"WHEN trim(gender) IN ({_in(values)}) THEN '{code}'" for code, values in config.genders.items()
+        f"WHEN trim(gender) IN ({_in(values)}) THEN {_literal(code)}"
+        for code, values in config.genders.items()
     )
     bands = " ".join(f"WHEN age >= {int(b)} THEN '{int(b)}'" for b in sorted(config.age_bands, reverse=True))
     day = as_of.isoformat()
@@ -270,7 +276,7 @@ def _residents_sql(region: Division, prefix_length: int, as_of: dt.date, config:
                END AS age
         FROM latest
         WHERE division LIKE '{region.prefix}%' AND coalesce(trim(status), '') NOT IN ({_in(config.excluded_statuses)})),
-    residents AS (
+    residents AS MATERIALIZED (
         SELECT *, CASE WHEN age IS NULL THEN 'unknown' {bands} ELSE 'under' END AS age_band
         FROM aged WHERE age IS NULL OR age >= {int(config.min_age)}),
     pairs AS (
@@ -285,36 +291,49 @@ def _person_counts(
     """Per dimension (region, gender, age_band): alert-rate and confirmation-rate measures per group;
     the overall two; and how many alerted persons are not among the region's registered adults."""
     pairs = _alerted_persons(alerts)
-    base = "WITH " + _residents_sql(region, prefix_length, as_of, config)
-    db = reader.connection()
     reviewed, confirmed = _in(config.reviewed), _in(config.confirmed)
-
-    def run(sql: str) -> list[tuple[Any, ...]]:
-        return list(db.execute(base + sql, list(pairs)).fetchall())
-
-    review = (
-        f"count(DISTINCT alert) FILTER (WHERE status IN ({confirmed})), "
-        f"count(DISTINCT alert) FILTER (WHERE status IN ({reviewed}))"
+    sets = "GROUPING SETS ((region), (gender), (age_band), ())"
+    # One statement, the residents computed once: alert rates and confirmation rates per group of
+    # each dimension and overall (GROUPING tells which), and the alerted persons off the register.
+    rows = (
+        reader.connection()
+        .execute(
+            "WITH "
+            + _residents_sql(region, prefix_length, as_of, config)
+            + f"""
+            SELECT 'rate', GROUPING(region), GROUPING(gender), GROUPING(age_band), region, gender, age_band,
+                   count(*) FILTER (WHERE idNumber IN (SELECT person FROM pairs)), count(*)
+            FROM residents GROUP BY {sets}
+            UNION ALL
+            SELECT 'review', GROUPING(region), GROUPING(gender), GROUPING(age_band), region, gender, age_band,
+                   count(DISTINCT alert) FILTER (WHERE status IN ({confirmed})),
+                   count(DISTINCT alert) FILTER (WHERE status IN ({reviewed}))
+            FROM named GROUP BY {sets}
+            UNION ALL
+            SELECT 'outside', 1, 1, 1, NULL, NULL, NULL, count(DISTINCT person), 0
+            FROM pairs WHERE person NOT IN (SELECT idNumber FROM residents)""",
+            list(pairs),
+        )
+        .fetchall()
     )
-    out: dict[str, tuple[dict[str, Measure], dict[str, Measure]]] = {}
-    for dimension in ("region", "gender", "age_band"):
-        rates = run(
-            f"SELECT {dimension}, count(*), count(*) FILTER (WHERE idNumber IN (SELECT person FROM pairs)) "
-            f"FROM residents GROUP BY 1"
-        )
-        checks = run(f"SELECT {dimension}, {review} FROM named GROUP BY 1")
-        out[dimension] = (
-            {str(g): _measure(hit, n) for g, n, hit in rates},
-            {str(g): _measure(conf, rev) for g, conf, rev in checks},
-        )
-    n, hit = run(
-        "SELECT count(*), count(*) FILTER (WHERE idNumber IN (SELECT person FROM pairs)) FROM residents"
-    )[0]
-    conf, rev = run(f"SELECT {review} FROM named")[0]
-    outside = run(
-        "SELECT count(DISTINCT person) FROM pairs WHERE person NOT IN (SELECT idNumber FROM residents)"
-    )[0][0]
-    return out, (_measure(hit, n), _measure(conf, rev)), int(outside)
+    out: dict[str, tuple[dict[str, Measure], dict[str, Measure]]] = {
+        dimension: ({}, {}) for dimension in ("region", "gender", "age_band")
+    }
+    overall = {"rate": _measure(0, 0), "review": _measure(0, 0)}
+    outside = 0
+    for what, *grouping, region_key, gender, band, numerator, denominator in rows:
+        if what == "outside":
+            outside = int(numerator)
+            continue
+        measure = _measure(numerator, denominator)
+        if all(grouping):
+            overall[what] = measure
+            continue
+        index = grouping.index(0)
+        dimension = ("region", "gender", "age_band")[index]
+        key = (region_key, gender, band)[index]
+        out[dimension][0 if what == "rate" else 1][str(key)] = measure
+    return out, (overall["rate"], overall["review"]), outside
 
 
 # --- the review --------------------------------------------------------------------------------------
@@ -339,7 +358,7 @@ def review(
 ) -> Review:
     """The ethics review of the alerts in ``region``'s subtree (alerts without a division are left out)."""
     config = config or settings()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or timezone.localdate()
     alerts = Alert.objects.filter(division__code__startswith=region.prefix)
     children = {d.prefix: d for d in Division.objects.filter(parent=region).order_by("code")}
     if children:

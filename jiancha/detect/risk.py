@@ -196,17 +196,17 @@ def ranked(
     rows = _fetch(
         f"WITH per AS ({per}) SELECT subject, MAX(name), "
         "CASE WHEN SUM(points) > %s THEN %s ELSE SUM(points) END AS score, SUM(points) AS raw, "
-        "COUNT(*) AS indicators, SUM(alerts) FROM per GROUP BY subject "
+        "COUNT(*) AS indicators, SUM(alerts), COUNT(*) OVER () FROM per GROUP BY subject "
         "ORDER BY score DESC, raw DESC, indicators DESC, subject LIMIT %s",
         [*params, config.cap, config.cap, limit],
     )
-    total = _fetch(f"WITH per AS ({per}) SELECT COUNT(DISTINCT subject) FROM per", params)[0][0]
+    total = rows[0][-1] if rows else 0  # subjects with a score, counted before the LIMIT
     leads = [
         Lead(rank=i, kind=kind, key=str(subject),
              shown=str(subject) if kind == "unit" or full_identifiers else mask_id_number(str(subject)),
              name=name or "", score=round(float(score), 4), raw=round(float(raw), 4),
              indicators=int(indicators), alerts=int(count))
-        for i, (subject, name, score, raw, indicators, count) in enumerate(rows, start=1)
+        for i, (subject, name, score, raw, indicators, count, _total) in enumerate(rows, start=1)
     ]  # fmt: skip
     for before, lead in itertools.pairwise(leads):  # equal scores share a rank (1, 1, 3)
         if (lead.score, lead.raw) == (before.score, before.raw):
