@@ -21,8 +21,9 @@ setup: system-packages
 	$(UV) sync --frozen --quiet
 	cd jiancha && $(UV) run --no-sync python -m django compilemessages --settings=jiancha.settings -v 0
 
-system-packages:  # gettext compiles the translation catalogs
-	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
+system-packages:  # gettext compiles the translation catalogs; Noto CJK is the font of the PDF exports
+	@if ! command -v msgfmt >/dev/null || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext fonts-noto-cjk; fi
 
 browser-packages:  # Debian's Chromium for Playwright (never a downloaded browser) and CJK fonts
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \

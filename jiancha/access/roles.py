@@ -179,6 +179,12 @@ HOME_ENTRIES: tuple[HomeEntry, ...] = (
         "pool:feeds",
     ),
     HomeEntry(
+        _("Ethics review of the indicators"),
+        _("Alert and confirmation rates by region, unit type, gender and age; disparities flagged."),
+        "approve",
+        "detect:fairness",
+    ),
+    HomeEntry(
         _("Indicators"),
         _("The indicator catalogue, its parameters and measured precision."),
         "write_indicator",

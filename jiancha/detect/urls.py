@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_review
+from . import views, views_fairness, views_review, views_risk
 
 app_name = "detect"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("indicators/<str:code>/", views.indicator, name="indicator"),
     path("indicators/<str:code>/propose/", views_review.propose, name="propose"),
     path("runs/", views.runs, name="runs"),
+    path("risk/", views_risk.risk_scores, name="risk"),
+    path("fairness/", views_fairness.review_page, name="fairness"),
+    path("fairness/export.<str:fmt>", views_fairness.export, name="fairness_export"),
 ]
