@@ -1,6 +1,6 @@
 """Detect benchmarks: indicator run time at county scale, and precision/recall against the answer key.
 
-    uv run python -m bench.detect [--region DIR] [--scale county]
+    uv run python -m bench.detect [--region DIR] [--scale county] [--indicator CODE ...]
 
 Without --region a region is generated (jiancha synth). The pool is loaded in a temporary data folder,
 then every indicator runs once over it (``jiancha detect run``); the planted schemes and innocent
@@ -90,6 +90,9 @@ def main() -> None:
     parser.add_argument("--region", type=Path)
     parser.add_argument("--scale", default="county")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--indicator", action="append", default=[], help="run only this indicator (repeatable)"
+    )
     args = parser.parse_args()
     from bench.report import django_in_temp_folder, region_or_synth, write_section
 
@@ -103,11 +106,11 @@ def main() -> None:
     load_region(region)
     load_seconds = time.perf_counter() - t0
     print(f"pool loaded in {load_seconds:.0f} s", file=sys.stderr)
-    run = actions.run_indicators()
+    run = actions.run_indicators(args.indicator or None)
     lines = list(run.indicators.all())
     alerts: list[dict[str, Any]] = [dict(a) for a in Alert.objects.values("code", "entities", "evidence")]
     answer_key = json.loads((region / "answer_key.json").read_text(encoding="utf-8"))
-    rows = evaluate(answer_key, alerts, set(catalogue.indicators()))
+    rows = evaluate(answer_key, alerts, set(args.indicator or catalogue.indicators()))
     tenders = sum(1 for _ in (region).glob("*/procurement/tenders.csv"))
     table = "\n".join(
         f"| {r['code']} | {', '.join(r['kinds'])} | {r['found']}/{r['schemes']} | "
@@ -144,7 +147,8 @@ not measured: generating and loading it does not fit this machine's time budget 
         "Risk indicators",
         body,
         "uv run python -m bench.detect"
-        + (f" --region {args.region}" if args.region else f" --scale {args.scale}"),
+        + (f" --region {args.region}" if args.region else f" --scale {args.scale}")
+        + "".join(f" --indicator {code}" for code in args.indicator),
     )
     print(body)
 
