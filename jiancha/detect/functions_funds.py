@@ -63,8 +63,8 @@ PROVENANCE_COLUMNS = ("_feed", "_batch", "_file", "_row")
 PAYMENT_SELECT = ", ".join(
     [f'p."{c}"' for c in PAYMENT_COLUMNS + PROVENANCE_COLUMNS]
     + [
-        f"coalesce({_key('p.payerIdNumber')}, {_key('p.payerAccount')}) AS payer_key",
-        f"coalesce({_key('p.beneficiaryIdNumber')}, {_key('p.beneficiaryAccount')}) AS beneficiary_key",
+        "coalesce(p.payerIdNumber, p.payerAccount) AS payer_key",
+        "coalesce(p.beneficiaryIdNumber, p.beneficiaryAccount) AS beneficiary_key",
         "p.payerIdType",
         "p.beneficiaryIdType",
     ]
@@ -127,6 +127,8 @@ def payment_table(connection: duckdb.DuckDBPyConnection) -> str:
             FROM BankAccount WHERE {holder} IS NOT NULL GROUP BY 1
         )
         SELECT p.* EXCLUDE (_imported_at) REPLACE (
+            {_key("p.payerAccount")} AS payerAccount,
+            {_key("p.beneficiaryAccount")} AS beneficiaryAccount,
             coalesce({_key("p.payerIdNumber")}, a.holder) AS payerIdNumber,
             CASE WHEN {_key("p.payerIdNumber")} IS NULL AND a.holder IS NOT NULL THEN a.kind
                  ELSE p.payerIdType END AS payerIdType,
@@ -166,8 +168,7 @@ def _payments_at(
 # -- officials and their families ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Post:
+class Post(NamedTuple):
     official: str
     name: str
     unit: str
@@ -179,15 +180,11 @@ class Post:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
-@dataclass(frozen=True)
-class Kin:
+class Kin(NamedTuple):
     official: str
     relative: str
     relation: str  # a RELATIONS_ZH key
-
-    @property
-    def rank(self) -> int:
-        return list(RELATIONS_ZH).index(self.relation)
+    rank: int  # 0 for the official, 1 a spouse ... 5 an in-law: the closer, the lower
 
 
 @dataclass
@@ -206,60 +203,58 @@ class Officials:
         return links[0] if links else None
 
 
-OFFICIALS_SQL = f"""
-SELECT {_key("employee")} AS official, any_value(name) AS name, {_key("employer")} AS unit,
+OFFICIALS_SQL = """
+SELECT employee AS official, any_value(name) AS name, employer AS unit,
     any_value(employerName) AS unit_name, min(startDate) AS start_date,
     CASE WHEN bool_or(endDate IS NULL) THEN NULL ELSE max(endDate) END AS end_date
 FROM Employment
-WHERE coalesce(art15Category, 0) >= 1 AND {_key("employee")} IS NOT NULL AND {_key("employer")} IS NOT NULL
+WHERE coalesce(art15Category, 0) >= 1 AND employee IS NOT NULL AND employer IS NOT NULL
 GROUP BY official, unit
 ORDER BY official, unit
 """
 
 # Close relatives of every official. Family holds father, mother and spouse links (as the household
 # register gives them); children, siblings and in-laws are derived from them.
-KIN_SQL = f"""
-WITH family AS MATERIALIZED (
-    SELECT {_key("person")} AS person, {_key("relative")} AS relative, lower(trim(relationship)) AS relationship
-    FROM Family
+KIN_SQL = """
+WITH who AS MATERIALIZED (
+    SELECT DISTINCT employee AS o FROM Employment
+    WHERE coalesce(art15Category, 0) >= 1 AND employee IS NOT NULL
 ),
 parent_of AS MATERIALIZED (
-    SELECT DISTINCT person AS child, relative AS parent FROM family
+    SELECT person AS child, relative AS parent FROM Family
     WHERE relationship IN ('father', 'mother') AND person IS NOT NULL AND relative IS NOT NULL
 ),
 spouse_of AS MATERIALIZED (
-    SELECT person AS a, relative AS b FROM family WHERE relationship = 'spouse' AND person IS NOT NULL AND relative IS NOT NULL
-    UNION
-    SELECT relative, person FROM family WHERE relationship = 'spouse' AND person IS NOT NULL AND relative IS NOT NULL
+    SELECT person AS a, relative AS b FROM Family
+    WHERE relationship = 'spouse' AND person IS NOT NULL AND relative IS NOT NULL
+    UNION ALL
+    SELECT relative, person FROM Family
+    WHERE relationship = 'spouse' AND person IS NOT NULL AND relative IS NOT NULL
 ),
-who AS MATERIALIZED (
-    SELECT DISTINCT {_key("employee")} AS o FROM Employment
-    WHERE coalesce(art15Category, 0) >= 1 AND {_key("employee")} IS NOT NULL
-),
+spouses AS MATERIALIZED (SELECT s.a AS o, s.b AS spouse FROM spouse_of AS s JOIN who ON s.a = who.o),
+parents AS MATERIALIZED (SELECT p.child AS o, p.parent FROM parent_of AS p JOIN who ON p.child = who.o),
+children AS MATERIALIZED (SELECT p.parent AS o, p.child FROM parent_of AS p JOIN who ON p.parent = who.o),
 siblings AS MATERIALIZED (
-    SELECT DISTINCT a.child AS person, b.child AS sibling
-    FROM parent_of AS a JOIN parent_of AS b ON b.parent = a.parent AND b.child <> a.child
-    WHERE a.child IN (SELECT o FROM who) OR a.child IN (SELECT s.b FROM spouse_of AS s JOIN who ON s.a = who.o)
+    SELECT x.o, p.child AS sibling FROM parents AS x JOIN parent_of AS p ON p.parent = x.parent
+    WHERE p.child <> x.o
 ),
 kin AS (
     SELECT o AS official, o AS relative, 'self' AS relation, 0 AS rank FROM who
-    UNION ALL SELECT s.a, s.b, 'spouse', 1 FROM spouse_of AS s JOIN who ON s.a = who.o
-    UNION ALL SELECT p.parent, p.child, 'child', 2 FROM parent_of AS p JOIN who ON p.parent = who.o
-    UNION ALL SELECT p.child, p.parent, 'parent', 3 FROM parent_of AS p JOIN who ON p.child = who.o
-    UNION ALL SELECT x.person, x.sibling, 'sibling', 4 FROM siblings AS x JOIN who ON x.person = who.o
+    UNION ALL SELECT o, spouse, 'spouse', 1 FROM spouses
+    UNION ALL SELECT o, child, 'child', 2 FROM children
+    UNION ALL SELECT o, parent, 'parent', 3 FROM parents
+    UNION ALL SELECT o, sibling, 'sibling', 4 FROM siblings
     -- in-laws (姻亲): the spouse's parents and siblings, the children's and the siblings' spouses
-    UNION ALL SELECT s.a, p.parent, 'in_law', 5
-        FROM spouse_of AS s JOIN who ON s.a = who.o JOIN parent_of AS p ON p.child = s.b
-    UNION ALL SELECT s.a, x.sibling, 'in_law', 5
-        FROM spouse_of AS s JOIN who ON s.a = who.o JOIN siblings AS x ON x.person = s.b
-    UNION ALL SELECT p.parent, s.b, 'in_law', 5
-        FROM parent_of AS p JOIN who ON p.parent = who.o JOIN spouse_of AS s ON s.a = p.child
-    UNION ALL SELECT x.person, s.b, 'in_law', 5
-        FROM siblings AS x JOIN who ON x.person = who.o JOIN spouse_of AS s ON s.a = x.sibling
+    UNION ALL SELECT s.o, p.parent, 'in_law', 5 FROM spouses AS s JOIN parent_of AS p ON p.child = s.spouse
+    UNION ALL SELECT s.o, q.child, 'in_law', 5
+        FROM spouses AS s JOIN parent_of AS p ON p.child = s.spouse JOIN parent_of AS q ON q.parent = p.parent
+        WHERE q.child <> s.spouse
+    UNION ALL SELECT c.o, s.b, 'in_law', 5 FROM children AS c JOIN spouse_of AS s ON s.a = c.child
+    UNION ALL SELECT x.o, s.b, 'in_law', 5 FROM siblings AS x JOIN spouse_of AS s ON s.a = x.sibling
 )
+-- The closest link wins (an official is their own 'self', whatever else the rows say).
 SELECT official, relative, arg_min(relation, rank) AS relation, min(rank) AS rank
 FROM kin
-WHERE relative <> official OR relation = 'self'
 GROUP BY official, relative
 """
 
@@ -276,7 +271,7 @@ def officials(connection: duckdb.DuckDBPyConnection, persons: list[str] | None =
     _cached(connection, "_funds_kin", KIN_SQL)
     only = "WHERE relative IN (SELECT unnest($p::VARCHAR[]))" if persons is not None else ""
     kin = connection.execute(
-        f"SELECT official, relative, relation FROM _funds_kin {only} ORDER BY relative, rank, official",
+        f"SELECT official, relative, relation, rank FROM _funds_kin {only} ORDER BY relative, rank, official",
         {"p": persons} if persons is not None else {},
     ).fetchall()
     wanted = sorted({row[0] for row in kin})
@@ -291,9 +286,9 @@ def officials(connection: duckdb.DuckDBPyConnection, persons: list[str] | None =
         found.posts.setdefault(official, []).append(post)
         found.by_unit.setdefault(unit, []).append(post)
         found.names.setdefault(official, name or "")
-    for official, relative, relation in kin:
+    for official, relative, relation, rank in kin:
         if official in found.posts:
-            link = Kin(official, relative, relation)
+            link = Kin(official, relative, relation, rank)
             found.kin_of.setdefault(relative, []).append(link)
             found.family.setdefault(official, []).append(link)
     return found
@@ -446,9 +441,9 @@ def split_payment(connection: duckdb.DuckDBPyConnection, parameters: dict[str, A
 LARGE_SQL = f"""
 WITH rows AS MATERIALIZED (
     SELECT _batch, _row, CAST(amount AS DOUBLE) AS amount,
-        {_key("payerAccount")} AS payer_account, coalesce({_key("payerIdNumber")}, '') AS payer,
+        payerAccount AS payer_account, coalesce(payerIdNumber, '') AS payer,
         coalesce(payerIdType, '') AS payer_type,
-        {_key("beneficiaryAccount")} AS beneficiary_account, coalesce({_key("beneficiaryIdNumber")}, '') AS beneficiary,
+        beneficiaryAccount AS beneficiary_account, coalesce(beneficiaryIdNumber, '') AS beneficiary,
         coalesce(beneficiaryIdType, '') AS beneficiary_type
     FROM {{payments}} WHERE amount > 0
 ),
@@ -566,8 +561,8 @@ def large_transfer(connection: duckdb.DuckDBPyConnection, parameters: dict[str, 
 
 # The payment graph's edges, light: who paid whom, when, how much, and where the row is.
 EDGES_SQL = f"""
-SELECT coalesce({_key("payerIdNumber")}, {_key("payerAccount")}) AS payer,
-    coalesce({_key("beneficiaryIdNumber")}, {_key("beneficiaryAccount")}) AS beneficiary,
+SELECT coalesce(payerIdNumber, payerAccount) AS payer,
+    coalesce(beneficiaryIdNumber, beneficiaryAccount) AS beneficiary,
     coalesce(beneficiaryIdType, '') = '{PERSON_ID_TYPE}' AS to_person,
     "date", CAST(amount AS DOUBLE) AS amount, _batch, _row
 FROM {{payments}}
@@ -577,11 +572,11 @@ ORDER BY "date", _batch, _row
 """
 
 # Companies a person holds shares in, represents or directs: where their family's money may sit.
-FAMILY_COMPANIES_SQL = f"""
-SELECT {_key("asset")} AS company, {_key("owner")} AS person, 'shareholder' AS tie FROM Ownership
+FAMILY_COMPANIES_SQL = """
+SELECT asset AS company, owner AS person, 'shareholder' AS tie FROM Ownership
     WHERE coalesce(percentage, 1) > 0
-UNION SELECT {_key("uscCode")}, {_key("legalRepresentative")}, 'legal representative' FROM Company
-UNION SELECT {_key("organization")}, {_key("director")}, 'director' FROM Directorship
+UNION SELECT uscCode, legalRepresentative, 'legal representative' FROM Company
+UNION SELECT organization, director, 'director' FROM Directorship
 """
 
 
@@ -624,9 +619,6 @@ def fund_cycle(connection: duckdb.DuckDBPyConnection, parameters: dict[str, Any]
     previous one between ``min_share`` and ``max_share``, through at most ``max_hops`` payments, and
     ends at an official of that unit or a close relative. One finding per official.
     """
-    found = officials(connection)
-    if not found.family:
-        return []
     edges = [
         Edge(*row)
         for row in connection.execute(
@@ -640,7 +632,12 @@ def fund_cycle(connection: duckdb.DuckDBPyConnection, parameters: dict[str, Any]
         ).fetchall()
         if row[0] and row[1]
     ]
-    units = set(found.by_unit)
+    _cached(connection, "_funds_officials", OFFICIALS_SQL)
+    units = {unit for (unit,) in connection.execute("SELECT DISTINCT unit FROM _funds_officials").fetchall()}
+    # Only officials whose family receives money from a company can be at the end of a path.
+    found = officials(connection, sorted({e.beneficiary for e in edges if e.payer not in units}))
+    if not found.family:
+        return []
     outgoing: dict[str, list[Edge]] = defaultdict(list)
     for edge in edges:
         if edge.payer not in units:  # after the public payment, money passes through private hands
