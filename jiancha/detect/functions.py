@@ -32,3 +32,6 @@ def collusion_score(
         for r, p in zip(rows, probability, strict=True)
         if p >= float(parameters["threshold"])
     ]
+
+
+from . import functions_funds  # noqa: E402, F401  (registers the funds indicators)
