@@ -26,14 +26,45 @@ ROLE_LABELS = {
     "buyer": gettext_lazy("buyer"),
     "supplier": gettext_lazy("supplier"),
     "tenderer": gettext_lazy("tenderer"),
+    # The people, funds, vehicle and reception indicators name these.
+    "official": gettext_lazy("official"),
+    "relative": gettext_lazy("relative"),
+    "related official": gettext_lazy("related official"),
+    "cadre": gettext_lazy("village cadre"),
+    "company": gettext_lazy("company"),
+    "relative's company": gettext_lazy("relative's company"),
+    "intermediary": gettext_lazy("intermediary"),
+    "deceased": gettext_lazy("deceased"),
+    "declarant": gettext_lazy("declarant"),
+    "employer": gettext_lazy("employer"),
+    "recipient": gettext_lazy("benefit recipient"),
+    "payee": gettext_lazy("payee"),
+    "payer": gettext_lazy("payer"),
+    "paying unit": gettext_lazy("paying unit"),
+    "beneficiary": gettext_lazy("beneficiary"),
+    "depositor": gettext_lazy("depositor"),
+    "account": gettext_lazy("account"),
+    "account holder": gettext_lazy("account holder"),
+    "unit": gettext_lazy("unit"),
+    "host": gettext_lazy("host unit"),
+    "operator": gettext_lazy("operating unit"),
+    "person": gettext_lazy("person"),
+    "vehicle": gettext_lazy("vehicle"),
 }
 TABLE_LABELS = {"Tender": gettext_lazy("Tender"), "Bid": gettext_lazy("Bid"), "Award": gettext_lazy("Award")}
+
+
+def _table_label(name: str) -> str:
+    """A procurement table's label, or the pool table's own label in the reader's language."""
+    if name in TABLE_LABELS:
+        return str(TABLE_LABELS[name])
+    return pool.table_label(name, get_language() or "")
 
 
 def _evidence_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows for the page: translated table names, lists written out."""
     return [
-        {**row, "label": TABLE_LABELS.get(row["table"], row["table"]),
+        {**row, "label": _table_label(row["table"]),
          "fields": {k: "、".join(map(str, v)) if isinstance(v, list) else v for k, v in row["fields"].items()}}
         for row in rows
     ]  # fmt: skip

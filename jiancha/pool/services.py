@@ -383,3 +383,13 @@ def quality(feed: Feed, today: date | None = None) -> FeedQuality:
         late=due is None or now > due,
         due=due,
     )
+
+
+def table_label(name: str, language: str) -> str:
+    """A pool table's label (资源池表名) in the reader's language; an unknown name as it is."""
+    from . import schema
+
+    table = schema.tables().get(name)
+    if table is None:
+        return name
+    return table.label_zh if language.startswith("zh") else table.label_en

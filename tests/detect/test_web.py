@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 
 from jiancha.access.services import issue_token
 from jiancha.detect import actions
@@ -143,3 +144,27 @@ def test_the_entity_filter_matches_whole_keys_and_refuses_masked_readers_a_perso
     token = issue_token(staff.analyst, "t")
     response = client.get(f"/api/detect/alerts?entity={TRADER}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 403
+
+
+def test_a_person_alert_names_roles_and_pool_tables_in_the_readers_language(client, staff, alerts):
+    """People and funds alerts cite pool tables (死亡登记, 发放记录…) and roles beyond procurement's."""
+    base = Alert.objects.get(code="R036")
+    person = Alert.objects.create(
+        fingerprint="p" * 64, code="PAY_AFTER_DEATH", version="v", group="Person", identifier=TRADER,
+        value=3, score=80, severity="high", division=base.division, unit=base.unit,
+        first_run=base.first_run, last_run=base.last_run, last_seen=base.last_seen,
+        explanation_zh="死亡后仍发放", explanation_en="paid after death",
+        entities=[{"kind": "person", "key": TRADER, "name": "", "role": "deceased"},
+                  {"kind": "company", "key": WINNER, "name": "某公司", "role": "relative's company"}],
+        evidence=[{"table": "Death", "fields": {"deathDate": "2025-01-02"},
+                   "provenance": {"feed": "deaths", "batch": 1, "file": "331202/population/deaths.csv", "row": 7}}],
+    )  # fmt: skip
+    client.force_login(staff.analyst)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = page(client, f"/detect/alerts/{person.pk}/")
+    assert "死亡人员" in text and "亲属企业" in text and "死亡登记" in text
+    assert TRADER not in text  # masked for the analyst
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = page(client, f"/detect/alerts/{person.pk}/")
+    assert "deceased" in text and "relative's company" in text.replace("&#x27;", "'")
+    assert ">Death<" in text
