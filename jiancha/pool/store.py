@@ -60,7 +60,8 @@ def append(name: str, data: pa.RecordBatchReader | pa.Table) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, pa.Table):
         data = data.cast(table.arrow_schema())
-    write_deltalake(str(path), data, mode="append")
+    # A column added to tables.yaml after the table was created joins its schema (older rows: null).
+    write_deltalake(str(path), data, mode="append", schema_mode="merge")
     version = current_version(name)
     assert version is not None
     return version
@@ -115,6 +116,11 @@ def register_table(
         connection.register(name, table.arrow_schema().empty_table())
         return
     dataset = DeltaTable(str(table_path(name)), version=version).to_pyarrow_dataset()
+    declared = table.arrow_schema()
+    missing = [field for field in declared if field.name not in dataset.schema.names]
+    if missing:
+        # A version written before a column was declared reads that column as null.
+        dataset = dataset.replace_schema(pa.schema([*dataset.schema, *missing]))
     connection.register(name, dataset)
 
 

@@ -30,7 +30,7 @@ from .names import load_data
 from .public import is_declarant
 from .rng import random_date, stream
 from .schemes import AnswerKey, Record, how_many
-from .writer import Col, Entry, Mess, Sink, Table
+from .writer import Col, Entry, Mess, Sink, Table, format_date
 
 # 2025 public holidays and make-up working days (调休), from the State Council's notice of 2024-11-12.
 HOLIDAYS_2025 = {
@@ -96,6 +96,7 @@ class Plan:
     dibao: list[int] = field(default_factory=list)  # recipients (household heads)
     dibao_bad: dict[int, str] = field(default_factory=dict)  # recipient -> reason (car/flat/company/relative)
     dibao_relative_of: dict[int, int] = field(default_factory=dict)  # recipient -> cadre (person)
+    dibao_filed: list[int] = field(default_factory=list)  # cadre relatives registered separately (look-alike)
     dibao_sold_car: list[int] = field(default_factory=list)
     dibao_wheelchair: list[int] = field(default_factory=list)
     double_benefit: list[int] = field(default_factory=list)
@@ -273,6 +274,7 @@ class CountyFeeds:
                 person = staff[rng.randrange(len(staff))]
             people[person].death = random_date(rng, d("2025-07-02"), d("2025-09-20"))
             plan.deaths_after_pay.append((person, which))
+        self._decide_filed_lookalike(recipients, taken, owners)
         for _ in range(max(2, self.n("PAY_AFTER_DEATH"))):
             # Look-alike: a pensioner dies and the family receives the one-off funeral grant afterwards.
             person = pension_age.pop()
@@ -295,6 +297,38 @@ class CountyFeeds:
             ]
             if kin and declarant not in {o for o, *_ in plan.coi}:
                 plan.decl_company[declarant] = (kin[0], self._company_for(kin[0], rng))
+
+    def _decide_filed_lookalike(self, recipients: list[int], taken: set[int], owners: set[int]) -> None:
+        """Look-alike of DIBAO_INELIGIBLE: a leading cadre's relative on the 低保 roll whose application
+        was registered separately (单独登记备案), as the rules ask of committee members' relatives.
+
+        One already on the roll if there is one; otherwise (small regions) a cadre's relative joins it.
+        """
+        c, plan = self.c, self.plan
+        leaders = {post.person for post in c.posts if post.category == 5 and post.leader and post.end is None}
+        for person in recipients:
+            if not leaders.isdisjoint(self._kin(person)):
+                plan.dibao_filed.append(person)
+                return
+        rng = self.rng("plan-filed")
+        cadres = sorted(leaders - set(plan.dibao_relative_of.values()))
+        rng.shuffle(cadres)
+        for cadre in cadres:
+            kin = [
+                r
+                for r, rel in c.relatives(cadre)
+                if rel in ("parent", "sibling", "in_law")
+                and self.p(r).alive()
+                and r not in taken
+                and self.p(r).post < 0
+                and r not in owners
+            ]
+            if kin:
+                plan.dibao.append(kin[0])
+                plan.dibao.sort()
+                plan.dibao_filed.append(kin[0])
+                taken.add(kin[0])
+                return
 
     def _company_for(self, person: int, rng: random.Random, industry: int | None = None) -> int:
         """A company with ``person`` as legal representative and sole shareholder."""
@@ -833,6 +867,27 @@ class CountyFeeds:
             )  # fmt: skip
             self.rows_of[("properties", k)] = row
         self.close(table)
+
+    def _kin(self, index: int) -> set[int]:
+        """Relatives as DIBAO_INELIGIBLE counts them from the family register: spouse, parents,
+        children, siblings, and in-laws both ways (配偶的父母和兄弟姐妹、子女和兄弟姐妹的配偶)."""
+        c = self.c
+
+        def siblings(i: int) -> set[int]:
+            person = c.people[i]
+            return {
+                k for parent in (person.father, person.mother) if parent >= 0 for k in c.children_of(parent)
+            } - {i}
+
+        me = c.people[index]
+        found = {r for r, _ in c.relatives(index)} | siblings(index)
+        if me.spouse >= 0:
+            found |= siblings(me.spouse)
+        for other in [*c.children_of(index), *siblings(index)]:
+            if c.people[other].spouse >= 0:
+                found.add(c.people[other].spouse)
+        found.discard(index)
+        return found
 
     def _declarant_family(self) -> set[int]:
         cached: set[int] | None = getattr(self, "_family_cache", None)
@@ -1599,7 +1654,8 @@ class CountyFeeds:
         roll = self.table(
             "civil/recipients.csv",
             [Col("救助证编号"), Col("姓名", "name"), Col("身份证号", "id"), Col("救助类别"), Col("所在村(社区)"), Col("村居代码"),
-             Col("保障人口", "int"), Col("月救助金额(元)", "money"), Col("救助起始日期", "date"), Col("救助状态"), Col("联系电话", "phone", True)],
+             Col("保障人口", "int"), Col("月救助金额(元)", "money"), Col("救助起始日期", "date"), Col("救助状态"), Col("联系电话", "phone", True),
+             Col("近亲属备案日期", "date")],
             "csv", "民政局", "社会救助对象名册 (低保/特困/临时救助 recipients)", mess,
         )  # fmt: skip
         pay = self.table(
@@ -1614,6 +1670,17 @@ class CountyFeeds:
             (i, "临时救助") for i in plan.temporary_aid
         ]
         died_paid = {person for person, which in plan.deaths_after_pay if which == "dibao"}
+        # 村(居)民委员会成员及其近亲属申请低保的，应当单独登记备案: every relative of a village or
+        # community committee member on the roll was registered separately, except the planted
+        # 优亲厚友 cases (DIBAO_INELIGIBLE, reason "relative").
+        committee = {post.person for post in c.posts if post.category == 5}
+        filed = {
+            person
+            for person, _ in entries
+            if person not in plan.dibao_relative_of and not committee.isdisjoint(self._kin(person))
+        }
+        filing_rng = self.rng("benefits-filing")
+        filed_on: dict[int, str] = {}
         records: dict[int, Record] = {}
         for person, reason in sorted(plan.dibao_bad.items()):
             record = self.key.scheme("DIBAO_INELIGIBLE", reason=reason)
@@ -1659,6 +1726,13 @@ class CountyFeeds:
             )
             record.entity("Person", c.people[person].pid, "recipient")
             records[-1 - person] = record
+        for person in plan.dibao_filed:
+            record = self.key.lookalike(
+                "DIBAO_INELIGIBLE",
+                "a village cadre's relative whose 低保 application was registered separately (单独登记备案), as the rules require",
+            )
+            record.entity("Person", c.people[person].pid, "recipient")
+            plan.records[f"filed{person}"] = record
         for person in died_paid:
             record = self.key.scheme("PAY_AFTER_DEATH", payment="低保")
             record.entity("Person", c.people[person].pid, "deceased", id_number=c.people[person].id_number)
@@ -1694,11 +1768,21 @@ class CountyFeeds:
                 )
                 if record is not None
             ]
-            for look in ("sold", "wheel"):
+            for look in ("sold", "wheel", "filed"):
                 if f"{look}{person}" in plan.records:
                     key_rows.append(plan.records[f"{look}{person}"])
+            filing = ""
+            if person in filed:
+                if person not in filed_on:
+                    # Rendered here, from its own stream, so the file's other cells keep their mess.
+                    filed_on[person] = format_date(
+                        start - dt.timedelta(days=filing_rng.randint(10, 60)),
+                        filing_rng.choice(("cn", "cn", "slash", "iso")),
+                    )
+                filing = filed_on[person]
             row = roll.write(
-                [f"JZ{c.code}{serial:06d}", p.name, p.id_number, kind, village.name, village.code, size, amount, start, "正常", p.phone],
+                [f"JZ{c.code}{serial:06d}", p.name, p.id_number, kind, village.name, village.code, size, amount, start, "正常", p.phone,
+                 filing],
                 {"姓名": p.pid}, protect=bool(key_rows),
             )  # fmt: skip
             for record in key_rows:
@@ -2139,7 +2223,13 @@ class CountyFeeds:
                             item("房产", member, relation, prop.address, area, None, True, lookalike_round)
                             continue
                     item("房产", member, relation, prop.address, area, None, watched)
-            for member, relation in family[1:]:
+            # 配偶、子女及其配偶经商办企业的情况: children's spouses' businesses are reported too.
+            business = family[1:] + [
+                (c.people[k].spouse, "子女的配偶")
+                for k in c.children_of(post.person)
+                if c.people[k].spouse >= 0 and self.alive_on(c.people[k].spouse, cutoff)
+            ]
+            for member, relation in business:
                 for k, share in holdings.get(member, []):
                     co = c.companies[k]
                     if co.status != "存续" or co.founded > cutoff:

@@ -217,6 +217,7 @@ def _dibao(region: Region, rec: dict[str, Any]) -> None:
         assert _related(region.named(rec, "residents.csv"), norm_id(cadre["身份证号"]), person), (
             "no kinship path"
         )
+        assert not recipient.get("近亲属备案日期", "").strip(), "the application was registered separately"
 
 
 def _double(region: Region, rec: dict[str, Any]) -> None:

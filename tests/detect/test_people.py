@@ -119,6 +119,41 @@ def test_dibao_checks_take_their_parameters(pool):
     assert not any("relative" in f.details["reasons"] for f in counted)
 
 
+def test_a_cadres_relative_registered_separately_is_not_flagged_unless_filings_are_ignored(pool, key):
+    """村(居)民委员会成员及其近亲属申请低保的单独登记备案: the roll's 近亲属备案日期 spares the relative."""
+    indicator = catalogue.get("DIBAO_INELIGIBLE")
+    filed = [s for s in key["lookalikes"] if "单独登记备案" in s["why_innocent"]]
+    assert filed, "the tiny region has a registered cadre relative on the roll"
+    by_default = [_alert(f) for f in engine.evaluate(pool, indicator)]
+    ignoring = engine.evaluate(pool, indicator, {"ignore_kin_filings": True})
+    for lookalike in filed:
+        assert not any(_hits(a, lookalike) for a in by_default)
+        found = [f for f in ignoring if _hits(_alert(f), lookalike)]
+        assert found and "relative" in found[0].details["reasons"]
+        roll = found[0].evidence[0]
+        assert roll["table"] == "Benefit" and roll["fields"]["kinFilingDate"]
+    # The planted 优亲厚友 recipients have no registration: flagged either way, without a filing date.
+    planted = [
+        s for s in key["schemes"] if s["kind"] == "DIBAO_INELIGIBLE" and s["facts"]["reason"] == "relative"
+    ]
+    assert planted
+    for scheme in planted:
+        finding = next(f for f in engine.evaluate(pool, indicator) if _hits(_alert(f), scheme))
+        assert (
+            "relative" in finding.details["reasons"]
+            and finding.evidence[0]["fields"]["kinFilingDate"] is None
+        )
+
+
+@pytest.mark.parametrize("code", ["DIBAO_INELIGIBLE", "DECL_CONCEALED"])
+def test_every_finding_is_a_planted_scheme(pool, key, code):
+    """The generator's innocent people (registered cadre relatives, declarants who report their
+    children's spouses' businesses) give these rules nothing to flag."""
+    schemes = [s for s in key["schemes"] if code in s["indicators"]]
+    for finding in engine.evaluate(pool, catalogue.get(code)):
+        assert any(_hits(_alert(finding), s) for s in schemes), (finding.identifier, finding.details)
+
+
 def test_double_benefit_pairs_are_a_parameter(pool):
     indicator = catalogue.get("DOUBLE_BENEFIT")
     assert engine.evaluate(pool, indicator)

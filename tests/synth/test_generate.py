@@ -216,3 +216,117 @@ def test_identity_key_as_its_own_file(region: Region, tmp_path: Path) -> None:
     for path, entry in manifest.items():
         if path.startswith("331202/"):
             assert entry["sha256"] == region.files[path]["sha256"], path
+
+
+def _kin(residents: list[dict[str, str]]) -> dict[str, set[str]]:
+    """Each resident's relatives as DIBAO_INELIGIBLE reads them from the family register: spouse,
+    parents, children, siblings, the spouse's parents and siblings, children's and siblings' spouses."""
+    spouse: dict[str, str] = {}
+    parents: dict[str, set[str]] = collections.defaultdict(set)
+    children: dict[str, set[str]] = collections.defaultdict(set)
+    for row in residents:
+        me = norm_id(row["公民身份号码"])
+        if norm_id(row["配偶公民身份号码"]):
+            spouse[me] = norm_id(row["配偶公民身份号码"])
+        for column in ("父亲公民身份号码", "母亲公民身份号码"):
+            if norm_id(row[column]):
+                parents[me].add(norm_id(row[column]))
+                children[norm_id(row[column])].add(me)
+
+    def siblings(me: str) -> set[str]:
+        return {c for p in parents.get(me, ()) for c in children[p]} - {me}
+
+    kin = {}
+    for me in {norm_id(r["公民身份号码"]) for r in residents}:
+        mine = {spouse.get(me, "")} | parents.get(me, set()) | children.get(me, set()) | siblings(me)
+        if me in spouse:
+            mine |= parents.get(spouse[me], set()) | siblings(spouse[me])
+        mine |= {spouse.get(k, "") for k in children.get(me, set()) | siblings(me)}
+        kin[me] = mine - {"", me}
+    return kin
+
+
+def test_committee_members_relatives_on_the_roll_are_registered_separately(region: Region) -> None:
+    """近亲属备案日期: filled for every village/community committee member's relative on the 低保 roll
+    (单独登记备案), empty for the planted 优亲厚友 recipients; one registered relative is a look-alike."""
+    planted = {
+        e["id_number"]
+        for s in region.key["schemes"]
+        if s["kind"] == "DIBAO_INELIGIBLE" and s["facts"]["reason"] == "relative"
+        for e in s["entities"]
+        if e["role"] == "recipient"
+    }
+    lookalikes = [s for s in region.key["lookalikes"] if "单独登记备案" in s["why_innocent"]]
+    assert planted and lookalikes
+    filed = unfiled = 0
+    for county in ("331202", "331222"):
+        kin = _kin(region.rows(f"{county}/population/residents.csv"))
+        committee = {
+            norm_id(r["身份证号"])
+            for r in region.rows(f"{county}/hr/roster.xlsx")
+            if int(float(r["监察对象类别"] or 0)) == 5
+        }
+        for row in region.rows(f"{county}/civil/recipients.csv"):
+            assert "近亲属备案日期" in row
+            person = norm_id(row["身份证号"])
+            if person in planted:
+                assert not row["近亲属备案日期"].strip(), row
+                unfiled += 1
+            elif kin.get(person, set()) & committee:
+                registered, start = parse_date(row["近亲属备案日期"]), parse_date(row["救助起始日期"])
+                assert registered is not None and start is not None and registered < start, row
+                filed += 1
+    assert filed and unfiled
+    for lookalike in lookalikes:
+        (row,) = region.named(lookalike, "civil/recipients.csv")
+        assert parse_date(row["近亲属备案日期"]) is not None
+
+
+def test_declarants_report_their_childrens_spouses_businesses(region: Region) -> None:
+    """领导干部报告个人有关事项规定: 配偶、子女及其配偶经商办企业的情况. Only the planted 瞒报 leave
+    a company out; a child's spouse's live company is in every other report."""
+    concealing = {
+        e["id_number"]
+        for s in region.key["schemes"]
+        if s["kind"] == "DECL_CONCEALED"
+        for e in s["entities"]
+        if e["role"] == "declarant"
+    }
+    checked = 0
+    cutoff = parse_date("2024-12-31")
+    assert cutoff is not None
+    for county in ("331202", "331222"):
+        residents = region.rows(f"{county}/population/residents.csv")
+        spouse = {norm_id(r["公民身份号码"]): norm_id(r["配偶公民身份号码"]) for r in residents}
+        children: dict[str, set[str]] = collections.defaultdict(set)
+        for r in residents:
+            for column in ("父亲公民身份号码", "母亲公民身份号码"):
+                children[norm_id(r[column])].add(norm_id(r["公民身份号码"]))
+        died = {
+            norm_id(r["公民身份号码"])
+            for r in region.rows(f"{county}/population/deaths.csv")
+            if (parse_date(r["死亡日期"]) or cutoff) <= cutoff
+        }
+        live = {
+            r["统一社会信用代码"].strip()
+            for r in region.rows(f"{county}/registry/companies.csv")
+            if r["登记状态"].strip() == "存续" and (parse_date(r["成立日期"]) or cutoff) <= cutoff
+        }
+        held: dict[str, set[str]] = collections.defaultdict(set)
+        for r in region.rows(f"{county}/registry/shareholders.csv"):
+            if r["统一社会信用代码"].strip() in live and norm_id(r["证件号码"]):
+                held[norm_id(r["证件号码"])].add(r["企业名称"].replace(" ", ""))
+        reports: dict[str, str] = collections.defaultdict(str)
+        for r in region.rows(f"{county}/declarations/personal_matters.csv"):
+            reports[norm_id(r["申报人身份证号"])] += r["事项内容"].replace(" ", "") + "|"
+        for declarant, report in reports.items():
+            if declarant in concealing:
+                continue
+            for child in children.get(declarant, set()):
+                in_law = spouse.get(child, "")
+                if not in_law or in_law in died:
+                    continue
+                for company in held.get(in_law, set()):
+                    assert company in report, (declarant, company)
+                    checked += 1
+    assert checked

@@ -1,10 +1,13 @@
 -- 低保 recipients whose own registered property, post or kin rules them out (DOMAIN.md §6).
 -- Each reason carries the registry rows that show it; the alert also cites the recipient's roll row.
+-- A cadre's relative whose application was registered separately (单独登记备案) is not flagged for it.
 WITH recipients AS (
     SELECT recipient, any_value(recipientName) AS name,
         arg_max({'scheme': scheme, 'period': period, 'date': date::VARCHAR, 'amount': amount::DOUBLE,
                  'status': status, 'feed': _feed, 'batch': _batch, 'file': _file, 'row': _row},
-                (period = 'monthly', _batch, _row)) AS roll
+                (period = 'monthly', _batch, _row)) AS roll,
+        -- The separate registration (单独登记备案) of a committee member's relative, from the roll.
+        max(kinFilingDate) AS kin_filed
     FROM "Benefit"
     WHERE recipient IS NOT NULL AND list_contains($schemes, scheme)
     GROUP BY recipient
@@ -165,6 +168,8 @@ relatives AS (
     JOIN cadres AS c ON c.employee = k.b
     LEFT JOIN (SELECT idNumber, any_value(name) AS name FROM "Person" GROUP BY idNumber) AS pn ON pn.idNumber = k.b,
     unnest(k.prov) AS u(pr)
+    -- A relative's application registered separately is lawful (unless filings are ignored).
+    WHERE r.kin_filed IS NULL OR $ignore_kin_filings
     GROUP BY r.recipient, k.b
 ),
 reasons AS (
@@ -178,7 +183,7 @@ SELECT
     []::VARCHAR[] AS ocids,
     to_json(list_concat(
         [to_json({'table': 'Benefit', 'fields': {'scheme': r.roll.scheme, 'period': r.roll.period, 'date': r.roll.date,
-                  'amount': r.roll.amount, 'status': r.roll.status},
+                  'amount': r.roll.amount, 'status': r.roll.status, 'kinFilingDate': r.kin_filed::VARCHAR},
                   'provenance': {'feed': r.roll.feed, 'batch': r.roll.batch, 'file': r.roll.file, 'row': r.roll.row}})],
         flatten(list(x.rows ORDER BY x.kind, x.zh)))) AS evidence,
     to_json(list_concat([to_json({'key': r.recipient, 'name': r.name, 'role': 'recipient'})],
@@ -190,5 +195,5 @@ SELECT
              'reasons_en': string_agg(x.en, chr(59) || ' ' ORDER BY x.kind, x.zh)}) AS details
 FROM recipients AS r JOIN reasons AS x ON x.recipient = r.recipient
 LEFT JOIN people AS pp ON pp.idNumber = r.recipient
-GROUP BY r.recipient, r.name, r.roll
+GROUP BY r.recipient, r.name, r.roll, r.kin_filed
 ORDER BY r.recipient
