@@ -49,7 +49,7 @@ def _hits(alert: dict[str, Any], record: dict[str, Any]) -> bool:
 
 
 # Our indicator that stands for a name the answer key uses.
-ALIASES = {"COVER_BIDDING": "BID_PRICE_SCREEN"}
+ALIASES = {"COVER_BIDDING": "BID_PRICE_SCREEN", "R028_REPEAT": "R028"}
 
 
 def evaluate(
