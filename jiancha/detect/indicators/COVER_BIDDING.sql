@@ -7,7 +7,8 @@ steps AS (
     SELECT ocid, any_value(supplier_id) AS winner,
         max(amount) FILTER (WHERE rank = 1) AS b1, max(amount) FILTER (WHERE rank = 2) AS b2,
         max(amount) FILTER (WHERE rank = 3) AS b3,
-        list(tenderer_id ORDER BY rank) FILTER (WHERE rank <= 3) AS ids
+        [max(tenderer_id) FILTER (WHERE rank = 1), max(tenderer_id) FILTER (WHERE rank = 2),
+            max(tenderer_id) FILTER (WHERE rank = 3)] AS ids
     FROM ranked GROUP BY ocid
 ),
 flagged AS (
@@ -21,7 +22,7 @@ flagged AS (
 presence AS (
     SELECT DISTINCT b.line, b.tenderer_ids[1] AS id
     FROM submitted_bid AS b
-    WHERE len(b.tenderer_ids) = 1 AND b.tenderer_ids[1] IN (SELECT unnest(ids) FROM flagged)
+    WHERE array_length(b.tenderer_ids) = 1 AND b.tenderer_ids[1] IN (SELECT unnest(ids) FROM flagged)
 ),
 met AS (
     SELECT f.ocid, count(DISTINCT p1.line) AS together
@@ -37,6 +38,6 @@ repeated AS (
 )
 SELECT 'OCID' AS group_name, ocid AS identifier, (b2 - b1) / b1 AS value, [ocid] AS ocids FROM repeated
 UNION ALL
-SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid ORDER BY f.ocid)
+SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid)
 FROM repeated AS f, unnest([f.ids[2], f.ids[3]]) AS t(id)
 GROUP BY t.id
