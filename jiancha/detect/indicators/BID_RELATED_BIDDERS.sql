@@ -14,10 +14,18 @@ traits AS (
 ),
 -- Pairs of bidders of one process that share a trait, found by joining on the trait within the
 -- process (set work that stays linear in the bids), or where one holds shares in the other.
+-- Only a trait two companies have can link two bidders: the others are left out before the join.
+shared_traits AS (
+    SELECT t.id, t.kind, t.value
+    FROM traits AS t
+    JOIN (
+        SELECT kind, value FROM traits WHERE list_contains($links, kind)
+        GROUP BY kind, value HAVING min(id) <> max(id)
+    ) AS s ON s.kind = t.kind AND s.value = t.value
+),
 bidder_traits AS (
     SELECT b.ocid, b.id, t.kind, t.value
-    FROM bidders AS b JOIN traits AS t ON t.id = b.id
-    WHERE list_contains($links, t.kind)
+    FROM bidders AS b JOIN shared_traits AS t ON t.id = b.id
 ),
 pairs AS (
     SELECT x.ocid, x.id AS a, y.id AS b
