@@ -7,16 +7,19 @@ guarantors AS (
     SELECT account FROM bonds GROUP BY account HAVING count(DISTINCT bidder) > $max_bidders
 ),
 shared AS (
-    SELECT ocid, account, list(DISTINCT bidder ORDER BY bidder) AS bidders
-    FROM bonds WHERE account NOT IN (SELECT account FROM guarantors)
-    GROUP BY ALL HAVING count(DISTINCT bidder) > 1
+    SELECT ocid, account FROM bonds
+    WHERE account NOT IN (SELECT account FROM guarantors)
+    GROUP BY ocid, account HAVING min(bidder) <> max(bidder)
 ),
 flagged AS (
-    SELECT s.ocid, list_sort(list_distinct(flatten(list(s.bidders)))) AS bidders
-    FROM shared AS s JOIN process AS p ON p.ocid = s.ocid GROUP BY s.ocid
+    SELECT b.ocid, list_sort(list_distinct(list(b.bidder))) AS bidders
+    FROM bonds AS b
+    JOIN shared AS s ON s.ocid = b.ocid AND s.account = b.account
+    WHERE b.ocid IN (SELECT ocid FROM process)
+    GROUP BY b.ocid
 )
-SELECT 'OCID' AS group_name, ocid AS identifier, len(bidders)::DOUBLE AS value, [ocid] AS ocids FROM flagged
+SELECT 'OCID' AS group_name, ocid AS identifier, array_length(bidders)::DOUBLE AS value, [ocid] AS ocids FROM flagged
 UNION ALL
-SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid ORDER BY f.ocid)
+SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid)
 FROM flagged AS f, unnest(f.bidders) AS t(id)
 GROUP BY t.id

@@ -1,25 +1,30 @@
-WITH traits AS (
-    SELECT b.tenderId AS ocid, b.bidder, t.field, trim(t.value) AS value
-    FROM "Bid" AS b,
-        unnest([
-            {field: 'machineCode', value: b.machineCode},
-            {field: 'macAddress', value: b.macAddress},
-            {field: 'ipAddress', value: b.ipAddress},
-            {field: 'author', value: b.author}
-        ]) AS u(t)
-    WHERE b.bidder IS NOT NULL AND nullif(trim(t.value), '') IS NOT NULL AND list_contains($fields, t.field)
-        AND NOT (t.field = 'author' AND list_contains($ignored_authors, trim(t.value)))
+WITH raw AS (
+    SELECT tenderId AS ocid, bidder, 'machineCode' AS field, trim(machineCode) AS value FROM "Bid"
+    UNION ALL
+    SELECT tenderId, bidder, 'macAddress', trim(macAddress) FROM "Bid"
+    UNION ALL
+    SELECT tenderId, bidder, 'ipAddress', trim(ipAddress) FROM "Bid"
+    UNION ALL
+    SELECT tenderId, bidder, 'author', trim(author) FROM "Bid"
 ),
+traits AS (
+    SELECT * FROM raw
+    WHERE bidder IS NOT NULL AND nullif(value, '') IS NOT NULL AND list_contains($fields, field)
+        AND NOT (field = 'author' AND list_contains($ignored_authors, value))
+),
+-- A trait shared by different bidders of one process (min <> max: cheaper than counting distinct).
 shared AS (
-    SELECT ocid, field, value, list(DISTINCT bidder ORDER BY bidder) AS bidders
-    FROM traits GROUP BY ALL HAVING count(DISTINCT bidder) > 1
+    SELECT ocid, field, value FROM traits GROUP BY ocid, field, value HAVING min(bidder) <> max(bidder)
 ),
 flagged AS (
-    SELECT s.ocid, list_sort(list_distinct(flatten(list(s.bidders)))) AS bidders
-    FROM shared AS s JOIN process AS p ON p.ocid = s.ocid GROUP BY s.ocid
+    SELECT t.ocid, list_sort(list_distinct(list(t.bidder))) AS bidders
+    FROM traits AS t
+    JOIN shared AS s ON s.ocid = t.ocid AND s.field = t.field AND s.value = t.value
+    WHERE t.ocid IN (SELECT ocid FROM process)
+    GROUP BY t.ocid
 )
-SELECT 'OCID' AS group_name, ocid AS identifier, len(bidders)::DOUBLE AS value, [ocid] AS ocids FROM flagged
+SELECT 'OCID' AS group_name, ocid AS identifier, array_length(bidders)::DOUBLE AS value, [ocid] AS ocids FROM flagged
 UNION ALL
-SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid ORDER BY f.ocid)
+SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid)
 FROM flagged AS f, unnest(f.bidders) AS t(id)
 GROUP BY t.id

@@ -9,6 +9,6 @@ flagged AS (SELECT r.* FROM second_lowest_bid_ratio AS r, fence WHERE r.ratio <=
 SELECT 'OCID' AS group_name, ocid AS identifier, any_value(ratio) AS value, [ocid] AS ocids
 FROM flagged GROUP BY ocid
 UNION ALL
-SELECT 'Tenderer', t.id, 0.0, list(DISTINCT f.ocid ORDER BY f.ocid)
+SELECT 'Tenderer', t.id, 0.0, list(DISTINCT f.ocid)
 FROM flagged AS f, unnest([f.winner, f.second]) AS t(id)
 GROUP BY t.id

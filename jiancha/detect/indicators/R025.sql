@@ -3,11 +3,10 @@ WITH tenders AS (
     SELECT DISTINCT b.tenderer_ids[1] AS id, s.ocid, s.line, (b.tenderer_ids[1] = s.supplier_id) AS won
     FROM sole_award AS s
     JOIN bids AS b ON b.line = s.line
-    WHERE b.status = 'valid' AND b.tenderer_count = 1 AND len(b.tenderer_ids) = 1
+    WHERE b.status = 'valid' AND b.tenderer_count = 1 AND array_length(b.tenderer_ids) = 1
 ),
 per_tenderer AS (
-    SELECT id, count(*) FILTER (WHERE won) AS wins, count(*) AS bids, list(DISTINCT ocid ORDER BY ocid) AS ocids
-    FROM tenders GROUP BY id
+    SELECT id, count(*) FILTER (WHERE won) AS wins, count(*) AS bids FROM tenders GROUP BY id
 ),
 ratios AS (SELECT *, wins / bids AS ratio FROM per_tenderer),
 fences AS (
@@ -18,7 +17,11 @@ fences AS (
             r8_quantile(list(ratio), 0.25) - 1.5 * (r8_quantile(list(ratio), 0.75) - r8_quantile(list(ratio), 0.25))
         ) AS lower_fence
     FROM ratios
+),
+flagged AS (
+    SELECT r.id, r.ratio FROM ratios AS r, fences AS f WHERE r.bids >= f.upper_fence AND r.ratio <= f.lower_fence
 )
-SELECT 'Tenderer' AS group_name, r.id AS identifier, r.ratio AS value, r.ocids
-FROM ratios AS r, fences AS f
-WHERE r.bids >= f.upper_fence AND r.ratio <= f.lower_fence
+-- The processes of the flagged tenderers only (a list per tenderer would cost the most).
+SELECT 'Tenderer' AS group_name, f.id AS identifier, f.ratio AS value, list(DISTINCT t.ocid) AS ocids
+FROM flagged AS f JOIN tenders AS t ON t.id = f.id
+GROUP BY f.id, f.ratio

@@ -2,14 +2,15 @@ WITH priced AS (
     SELECT b.line, b.ocid, b.amount, b.currency, list_sort(list_distinct(b.tenderer_ids)) AS ids
     FROM submitted_bid AS b
     JOIN process AS p ON p.line = b.line
-    WHERE p.price_comparison AND b.amount IS NOT NULL AND b.currency IS NOT NULL AND len(b.tenderer_ids) > 0
+    WHERE p.price_comparison AND b.amount IS NOT NULL AND b.currency IS NOT NULL AND array_length(b.tenderer_ids) > 0
 ),
 same_price AS (
-    SELECT line, amount, currency FROM priced GROUP BY line, amount, currency HAVING count(DISTINCT ids) > 1
+    -- different tenderer sets at one price (min <> max: cheaper than counting distinct sets)
+    SELECT line, amount, currency FROM priced GROUP BY line, amount, currency HAVING min(ids) <> max(ids)
 ),
 flagged AS (SELECT p.* FROM priced AS p JOIN same_price USING (line, amount, currency))
 SELECT 'OCID' AS group_name, ocid AS identifier, 1.0 AS value, [ocid] AS ocids FROM flagged GROUP BY ocid
 UNION ALL
-SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid ORDER BY f.ocid)
+SELECT 'Tenderer', t.id, 1.0, list(DISTINCT f.ocid)
 FROM flagged AS f, unnest(f.ids) AS t(id)
 GROUP BY t.id

@@ -10,4 +10,4 @@ late AS (
 flagged AS (SELECT l.* FROM late AS l JOIN winners AS w ON w.line = l.line AND w.id = l.id)
 SELECT 'OCID' AS group_name, ocid AS identifier, 1.0 AS value, [ocid] AS ocids FROM flagged GROUP BY ocid
 UNION ALL
-SELECT 'Tenderer', id, 1.0, list(DISTINCT ocid ORDER BY ocid) FROM flagged GROUP BY id
+SELECT 'Tenderer', id, 1.0, list(DISTINCT ocid) FROM flagged GROUP BY id

@@ -14,12 +14,12 @@ tenderers AS (
     GROUP BY b.line, b.ocid
 ),
 flagged AS (
-    SELECT t.ocid, t.valid[1] AS winner, len(list_filter(t.disqualified, lambda x: NOT list_contains(t.valid, x))) AS others
+    SELECT t.ocid, t.valid[1] AS winner, array_length(list_filter(t.disqualified, lambda x: NOT list_contains(t.valid, x))) AS others
     FROM tenderers AS t JOIN suppliers AS s ON s.line = t.line
-    WHERE len(t.valid) = 1 AND t.valid = s.ids
+    WHERE array_length(t.valid) = 1 AND t.valid = s.ids
 )
 SELECT 'OCID' AS group_name, ocid AS identifier, any_value(others)::DOUBLE AS value, [ocid] AS ocids
 FROM flagged WHERE others >= greatest($threshold, 1) GROUP BY ocid
 UNION ALL
-SELECT 'Tenderer', winner, 0.0, list(DISTINCT ocid ORDER BY ocid)
+SELECT 'Tenderer', winner, 0.0, list(DISTINCT ocid)
 FROM flagged WHERE others >= greatest($threshold, 1) GROUP BY winner

@@ -6,7 +6,7 @@ WITH submitted AS (
 ),
 lowest AS (
     -- a process with a submitted bid of unknown amount cannot say which bid was lowest
-    SELECT line, ocid, first(status ORDER BY amount, position) AS status
+    SELECT line, ocid, arg_min(status, {'amount': amount, 'position': position}) AS status
     FROM submitted
     WHERE currency = (SELECT currency FROM main_currency)
     GROUP BY line, ocid

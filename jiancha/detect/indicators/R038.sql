@@ -3,16 +3,13 @@ WITH submitted AS (
 ),
 counts AS (
     SELECT 'Buyer' AS group_name, buyer_id AS identifier,
-        count(*) FILTER (WHERE status = 'disqualified') AS disqualified, count(*) AS submitted,
-        list(DISTINCT ocid ORDER BY ocid) AS ocids
+        count(*) FILTER (WHERE status = 'disqualified') AS disqualified, count(*) AS submitted
     FROM submitted WHERE buyer_id IS NOT NULL GROUP BY buyer_id
     UNION ALL
-    SELECT 'ProcuringEntity', procuring_entity_id, count(*) FILTER (WHERE status = 'disqualified'), count(*),
-        list(DISTINCT ocid ORDER BY ocid)
+    SELECT 'ProcuringEntity', procuring_entity_id, count(*) FILTER (WHERE status = 'disqualified'), count(*)
     FROM submitted WHERE procuring_entity_id IS NOT NULL GROUP BY procuring_entity_id
     UNION ALL
-    SELECT 'Tenderer', t.id, count(*) FILTER (WHERE s.status = 'disqualified'), count(*),
-        list(DISTINCT s.ocid ORDER BY s.ocid)
+    SELECT 'Tenderer', t.id, count(*) FILTER (WHERE s.status = 'disqualified'), count(*)
     FROM submitted AS s, unnest(s.tenderer_ids) AS t(id) GROUP BY t.id
 ),
 eligible AS (
@@ -25,8 +22,20 @@ fences AS (
         r8_quantile(list(ratio), 0.75) + 1.5 * (r8_quantile(list(ratio), 0.75) - r8_quantile(list(ratio), 0.25))
     ) AS upper_fence
     FROM eligible GROUP BY group_name
-)
+),
 -- When three quarters disqualify nothing the fence is 0, and flagging everyone would mean nothing.
-SELECT e.group_name, e.identifier, e.ratio AS value, e.ocids
-FROM eligible AS e JOIN fences AS f USING (group_name)
-WHERE f.upper_fence > 0 AND e.ratio >= f.upper_fence
+flagged AS (
+    SELECT e.group_name, e.identifier, e.ratio FROM eligible AS e JOIN fences AS f USING (group_name)
+    WHERE f.upper_fence > 0 AND e.ratio >= f.upper_fence
+),
+-- The processes of the flagged buyers, procuring entities and tenderers only.
+involved AS (
+    SELECT 'Buyer' AS group_name, buyer_id AS identifier, ocid FROM submitted
+    UNION ALL
+    SELECT 'ProcuringEntity', procuring_entity_id, ocid FROM submitted
+    UNION ALL
+    SELECT 'Tenderer', t.id, s.ocid FROM submitted AS s, unnest(s.tenderer_ids) AS t(id)
+)
+SELECT f.group_name, f.identifier, f.ratio AS value, list(DISTINCT i.ocid) AS ocids
+FROM flagged AS f JOIN involved AS i ON i.group_name = f.group_name AND i.identifier = f.identifier
+GROUP BY f.group_name, f.identifier, f.ratio

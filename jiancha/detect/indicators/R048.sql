@@ -1,13 +1,13 @@
 WITH sole AS (
     SELECT a.line, a.ocid, a.position, a.supplier_ids[1] AS id
     FROM awards AS a
-    WHERE a.status = 'active' AND a.supplier_count = 1 AND len(a.supplier_ids) = 1
+    WHERE a.status = 'active' AND a.supplier_count = 1 AND array_length(a.supplier_ids) = 1
 ),
 per_supplier AS (
     SELECT s.id,
         count(DISTINCT left(i.classification_id, $digits)) AS classes,
         count(DISTINCT s.ocid) AS processes,
-        list(DISTINCT s.ocid ORDER BY s.ocid) AS ocids
+        list(DISTINCT s.ocid) AS ocids
     FROM sole AS s JOIN award_items AS i ON i.line = s.line AND i.award_position = s.position
     GROUP BY s.id
 ),

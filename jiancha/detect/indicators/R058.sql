@@ -12,4 +12,4 @@ flagged AS (
 SELECT 'OCID' AS group_name, ocid AS identifier, any_value(ratio) AS value, [ocid] AS ocids
 FROM flagged GROUP BY ocid
 UNION ALL
-SELECT 'Tenderer', winner, 0.0, list(DISTINCT ocid ORDER BY ocid) FROM flagged GROUP BY winner
+SELECT 'Tenderer', winner, 0.0, list(DISTINCT ocid) FROM flagged GROUP BY winner

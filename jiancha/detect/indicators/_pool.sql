@@ -4,28 +4,37 @@
 -- disqualified; every award is active. Statements are separated by a line holding only ";".
 CREATE OR REPLACE TABLE src_process AS
 WITH tenders AS (
-    SELECT *, row_number() OVER (PARTITION BY tenderId ORDER BY _batch DESC, _row DESC) AS latest
-    FROM "Tender"
+    SELECT * FROM "Tender"
+    QUALIFY row_number() OVER (PARTITION BY tenderId ORDER BY _batch DESC, _row DESC) = 1
+),
+-- Set work rather than a subquery per tender: bidders and awards counted once, by tender.
+bid_counts AS (SELECT tenderId, count(DISTINCT bidder) AS bidders FROM "Bid" GROUP BY tenderId),
+awarded AS (SELECT DISTINCT tenderId FROM "Award"),
+methods AS (
+    SELECT method, $pool_procurement_methods::JSON ->> method AS code
+    FROM (SELECT DISTINCT method FROM tenders WHERE method IS NOT NULL)
 )
 SELECT
-    dense_rank() OVER (ORDER BY t.tenderId) AS line,
+    row_number() OVER (ORDER BY t.tenderId) AS line,
     t.tenderId AS ocid,
     t.buyer AS buyer_id,
     t.buyerName AS buyer_name,
     t.buyer AS procuring_entity_id,
     NULL::VARCHAR AS tender_status,
-    $pool_procurement_methods::JSON ->> t.method AS procurement_method,
+    m.code AS procurement_method,
     t.method AS procurement_method_details,
     t.publishDate::TIMESTAMPTZ AS period_start,
     -- 投标截止时间 is a date: bids are on time until the end of that day.
     (t.deadline + INTERVAL 1 DAY)::TIMESTAMPTZ - INTERVAL 1 MICROSECOND AS period_end,
-    (SELECT count(DISTINCT b.bidder) FROM "Bid" AS b WHERE b.tenderId = t.tenderId) AS number_of_tenderers,
+    coalesce(c.bidders, 0) AS number_of_tenderers,
     t.value::DOUBLE AS value_amount,
-    EXISTS (SELECT 1 FROM "Award" AS a WHERE a.tenderId = t.tenderId) AS has_awards,
-    EXISTS (SELECT 1 FROM "Bid" AS b WHERE b.tenderId = t.tenderId) AS has_bids,
+    a.tenderId IS NOT NULL AS has_awards,
+    c.tenderId IS NOT NULL AS has_bids,
     t._feed, t._batch, t._file, t._row
 FROM tenders AS t
-WHERE t.latest = 1
+LEFT JOIN bid_counts AS c ON c.tenderId = t.tenderId
+LEFT JOIN awarded AS a ON a.tenderId = t.tenderId
+LEFT JOIN methods AS m ON m.method = t.method
 ;
 CREATE OR REPLACE TABLE src_bid AS
 SELECT
@@ -61,5 +70,7 @@ WHERE a.supplier IS NOT NULL
 -- The pool has no item classification; the tender's category (货物/工程/服务…) stands in for it.
 CREATE OR REPLACE TABLE src_award_item AS
 SELECT a.ocid, a.line, a.position AS award_position, t.category AS classification_id
-FROM src_award AS a JOIN "Tender" AS t ON t.tenderId = a.ocid AND t._batch = (SELECT _batch FROM src_process WHERE line = a.line)
+FROM src_award AS a
+JOIN src_process AS p ON p.line = a.line
+JOIN "Tender" AS t ON t.tenderId = a.ocid AND t._batch = p._batch AND t._row = p._row
 WHERE t.category IS NOT NULL
