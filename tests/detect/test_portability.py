@@ -101,6 +101,7 @@ def _key(group: str, identifier: Any, value: Any, ocids: Any) -> tuple[str, str,
     return (str(group), str(identifier), round(float(value), 9), tuple(sorted(ocids or [])))
 
 
+@pytest.mark.spark
 @pytest.mark.django_db
 def test_the_same_alerts_on_pyspark(spark, tmp_path: Path, settings, monkeypatch):
     from jiancha.pool import store
