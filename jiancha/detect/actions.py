@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -219,9 +219,24 @@ def _units(findings: list[engine.Finding], contexts: list[engine.Context]) -> di
     return {u.uscc: u for u in Unit.objects.filter(uscc__in=usccs).select_related("division")}
 
 
+def _enclosing(code: str) -> list[str]:
+    """A division code and the codes of the levels above it, nearest first (12, 9, 6, 4, 2 digits)."""
+    code = code.strip()[:12].ljust(12, "0")
+    return list(dict.fromkeys(code[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)))
+
+
 def _divisions(findings: list[engine.Finding]) -> dict[str, Division]:
-    codes = {f.division for f in findings if f.division}
-    return {d.code: d for d in Division.objects.filter(code__in=codes)} if codes else {}
+    """Each finding's division code to the nearest division the tree holds: a village the tree does
+    not list places the alert in its township (or county), not nowhere."""
+    wanted = {f.division: _enclosing(f.division) for f in findings if f.division}
+    if not wanted:
+        return {}
+    known = {d.code: d for d in Division.objects.filter(code__in={c for cs in wanted.values() for c in cs})}
+    return {
+        code: next(known[c] for c in chain if c in known)
+        for code, chain in wanted.items()
+        if any(c in known for c in chain)
+    }
 
 
 def _record_alerts(
@@ -377,20 +392,44 @@ def dismiss(alert: Alert, user: User, reason: str, note: str = "") -> Alert:
     return locked
 
 
+# The roles whose holder a lead is about (被反映人): the person whose conduct the alert questions. A
+# relative, a company in the chain, or the deceased in whose name money was paid is named in the
+# lead's evidence, not as a person concerned.
+CONCERNED_ROLES = {
+    "official", "related official", "declarant", "cadre", "recipient", "payee", "depositor",
+    "account holder", "person",
+}  # fmt: skip
+NOT_CONCERNED_ROLES = {"deceased", "process"}
+
+
 def _persons(alert: Alert) -> list[PersonInput]:
-    """The alert's persons (by resident ID, the lead's resolved identity); failing any, the party the
-    alert is about (a unit, a company) stands as the one concerned."""
+    """The persons the alert questions (by resident ID, the lead's resolved identity); failing any,
+    the party the alert is about (a unit, a company) stands as the one concerned."""
     people = [
         PersonInput(e.get("name") or mask_id_number(e["key"]), identity_id=e["key"])
         for e in alert.entities
         if e.get("kind") == "person"
+        and (
+            e.get("role") in CONCERNED_ROLES
+            or (e["key"] == alert.identifier and e.get("role") not in NOT_CONCERNED_ROLES)
+        )
     ]
     if people:
         return people
-    subject = next((e for e in alert.entities if e.get("kind") != "process"), None)
+    subject = next(
+        (
+            e
+            for e in alert.entities
+            if e.get("kind") != "process"
+            and e.get("role") not in NOT_CONCERNED_ROLES
+            and not (e.get("kind") == "person" and e.get("role") not in CONCERNED_ROLES)
+        ),
+        None,
+    )
     if subject is not None:
         return [PersonInput(subject.get("name") or subject["key"])]
-    return [PersonInput(alert.identifier)]
+    # Only a deceased person or a relative: the lead names the finding, whoever turns out to be behind it.
+    return [PersonInput(alert.identifier if alert.group != "Person" else mask_id_number(alert.identifier))]
 
 
 def _evidence_line(position: int, row: dict[str, Any]) -> str:
@@ -507,14 +546,21 @@ def propose_setting(
             raise SettingRefused(
                 _("a change to %(code)s already awaits approval; it must be decided first") % {"code": code}
             )
-        setting = IndicatorSetting.objects.create(
-            code=code,
-            number=max((s.number for s in earlier), default=0) + 1,
-            parameters=values,
-            enabled=enabled,
-            reason=reason.strip(),
-            proposed_by=user,
-        )
+        try:
+            with transaction.atomic():
+                setting = IndicatorSetting.objects.create(
+                    code=code,
+                    number=max((s.number for s in earlier), default=0) + 1,
+                    parameters=values,
+                    enabled=enabled,
+                    reason=reason.strip(),
+                    proposed_by=user,
+                )
+        except IntegrityError:
+            # Two first proposals at once: nothing to lock yet, the constraint decides.
+            raise SettingRefused(
+                _("a change to %(code)s already awaits approval; it must be decided first") % {"code": code}
+            ) from None
         record_event(
             kind="detect.setting_proposed",
             actor=actor_of(user),
@@ -547,6 +593,12 @@ def decide_setting(
         locked = IndicatorSetting.objects.select_for_update().get(pk=setting.pk)
         if locked.status != SettingStatus.PENDING:
             raise SettingRefused(_("this change was decided already"))
+        if approve:
+            # Checked again against the indicator as it is now: its file may have changed since.
+            try:
+                review.check_parameters(catalogue.get(locked.code), locked.parameters)
+            except (review.SettingInvalid, IndicatorError) as invalid:
+                raise SettingRefused(str(getattr(invalid, "message", invalid))) from None
         locked.status = SettingStatus.APPROVED if approve else SettingStatus.REJECTED
         locked.decided_by, locked.decided_at, locked.decision_note = user, timezone.now(), note
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -286,7 +286,7 @@ def batches_read(connection: duckdb.DuckDBPyConnection, tables: Iterable[str] = 
     present = {
         name for (name,) in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
-    extra = sorted(set(tables) - OCDS_TABLES & present)
+    extra = sorted((set(tables) - OCDS_TABLES) & present)
     parts = ["SELECT _batch FROM src_process", "SELECT _batch FROM src_bid", "SELECT _batch FROM src_award"]
     parts += [f'SELECT DISTINCT _batch FROM "{name}"' for name in extra]
     result = connection.execute(

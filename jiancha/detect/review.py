@@ -119,16 +119,55 @@ def check_value(indicator: Indicator, parameter: Parameter, value: Any) -> Any:
             return value
         raise _wrong(indicator, parameter, value)
     if kind == "integer":
-        if isinstance(value, int):
-            return value
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            return int(value)
-    elif kind == "number":
-        if isinstance(value, int | float) and math.isfinite(value):
+            value = int(value)
+        # Within what DuckDB and Python's dates take: a larger number would fail the run, not the form.
+        if isinstance(value, int) and abs(value) <= MAX_INTEGER:
             return value
-    elif isinstance(value, {"list": list, "mapping": dict, "text": str}.get(kind, ())):
+    elif kind == "number":
+        if isinstance(value, int | float) and math.isfinite(value) and abs(value) <= MAX_NUMBER:
+            return value
+    elif _fits_container(kind, value, parameter.default):
         return value
     raise _wrong(indicator, parameter, value)
+
+
+def _fits_container(kind: str, value: Any, default: Any) -> bool:
+    if kind == "list":
+        return isinstance(value, list) and _items_fit(value, default or [])
+    if kind == "mapping":
+        return isinstance(value, dict) and _items_fit(list(value.values()), list((default or {}).values()))
+    return kind == "text" and isinstance(value, str)
+
+
+MAX_INTEGER = 10**9
+MAX_NUMBER = 1e15
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number" if math.isfinite(value) and abs(value) <= MAX_NUMBER else "other"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "list"
+    return "other"
+
+
+def _items_fit(items: list[Any], default: list[Any]) -> bool:
+    """A list's (or mapping's) items are of the kinds the default's items are, nested lists alike: the
+    SQL binds the list as one typed value, so [1] where texts are expected would fail every run."""
+    expected = {_kind(item) for item in default}
+    inner = [x for d in default if isinstance(d, list) for x in d]
+    for item in items:
+        kind = _kind(item)
+        if kind == "other" or (expected and kind not in expected):
+            return False
+        if kind == "list" and not _items_fit(item, inner):
+            return False
+    return True
 
 
 def check_parameters(indicator: Indicator, values: dict[str, Any]) -> dict[str, Any]:

@@ -492,3 +492,65 @@ def test_the_what_if_table_replays_thresholds_on_the_reviewed_alerts(client, poo
     assert 'data-testid="whatif"' in page and "Confirmed kept" in page
     page = text(client.get("/detect/indicators/R036/?whatif=1"))
     assert "no numeric threshold" in page
+
+
+@pytest.mark.parametrize(
+    ("code", "parameters"),
+    [
+        ("CAR_WEEKEND", {"private_destination_types": [1]}),  # numbers where place types are texts
+        ("DOUBLE_BENEFIT", {"exclusive_pairs": [[1, 2]]}),  # pairs of scheme names, not numbers
+        ("DOUBLE_BENEFIT", {"exclusive_pairs": ["低保"]}),  # a name where a pair is expected
+        ("R003", {"threshold": 10**40}),  # beyond what a run can bind
+        ("R058", {"threshold": float("inf")}),
+    ],
+)
+def test_values_a_run_could_not_take_are_refused_at_proposal(staff, code, parameters):
+    """A value of the right outer type but unusable items would pass sign-off and then fail every run."""
+    with pytest.raises(actions.SettingRefused, match=f"{code}\\."):
+        actions.propose_setting(code, staff.analyst, parameters=parameters, enabled=True, reason="x")
+    assert not IndicatorSetting.objects.exists()
+
+
+def test_well_formed_nested_values_are_taken(staff):
+    setting = actions.propose_setting(
+        "DOUBLE_BENEFIT", staff.analyst, parameters={"exclusive_pairs": [["低保", "特困供养"], ["低保", "临时救助"]]},
+        enabled=True, reason="临时救助与低保同月发放也需核查",
+    )  # fmt: skip
+    assert setting.parameters["exclusive_pairs"][1] == ["低保", "临时救助"]
+
+
+def test_the_deceased_and_relatives_are_not_the_persons_concerned(staff, alerts):
+    """A payment after death questions whoever collected it, not the dead; a relative is named in the
+    evidence, the official is the one concerned."""
+    base = Alert.objects.get(code="R036")
+    common = {
+        "version": "v", "value": 3, "score": 80, "severity": "high", "division": base.division,
+        "unit": base.unit, "first_run": base.first_run, "last_run": base.last_run, "last_seen": base.last_seen,
+        "explanation_zh": "说明", "explanation_en": "explained",
+    }  # fmt: skip
+    dead = Alert.objects.create(
+        fingerprint="d" * 64, code="PAY_AFTER_DEATH", group="Person", identifier=TRADER,
+        entities=[{"kind": "person", "key": TRADER, "name": "张某", "role": "deceased"}], **common,
+    )  # fmt: skip
+    lead = actions.confirm(dead, staff.analyst)
+    assert [p.identity_id for p in lead.persons.all()] == [""]  # the finding stands, no one named
+    official, relative = "11010519491231002X", "110105195001010012"
+    coi = Alert.objects.create(
+        fingerprint="c" * 64, code="COI_RELATIVE_SUPPLIER", group="Person", identifier=official,
+        entities=[{"kind": "person", "key": official, "name": "李某", "role": "official"},
+                  {"kind": "person", "key": relative, "name": "李某某", "role": "relative"}], **common,
+    )  # fmt: skip
+    lead = actions.confirm(coi, staff.analyst)
+    assert [p.identity_id for p in lead.persons.all()] == [official]
+
+
+def test_a_village_the_tree_does_not_list_places_the_alert_in_the_nearest_enclosing_division(staff, alerts):
+    from jiancha.detect import engine
+
+    county = Alert.objects.get(code="R036").division
+    assert county is not None
+    village = county.code[: len(county.code.rstrip("0"))].ljust(9, "0") + "999"
+    finding = engine.Finding("DIBAO_INELIGIBLE", "Person", TRADER, 1.0, division=village)
+    found = actions._divisions([finding])
+    assert found[village].code.startswith(county.code.rstrip("0")) and found[village].level <= 4
+    assert actions._divisions([engine.Finding("X", "Person", TRADER, 1.0, division="990000000000")]) == {}
