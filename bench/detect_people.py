@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,8 +77,13 @@ def replicate(source: duckdb.DuckDBPyConnection, tables: list[str], copies: int)
     from jiancha.pool import schema
 
     declared = schema.tables()
-    connection = duckdb.connect()
+    # On disk, with a memory ceiling: 33 copies of a county's people, payments and trips outgrow memory.
+    database = Path(tempfile.mkdtemp(prefix="bench-province-")) / "province.duckdb"
+    connection = duckdb.connect(str(database))
     connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET memory_limit = '6GB'")
+    connection.execute(f"SET temp_directory = '{database.parent}'")
+    connection.execute("SET preserve_insertion_order = false")
     for macro in MACROS.split(";"):
         if macro.strip():
             connection.execute(macro)

@@ -25,6 +25,11 @@ import sqlglot
 from jiancha.detect import catalogue, engine
 
 SQL_INDICATORS = sorted(code for code, i in catalogue.catalogue().items() if i.sql)
+# The Spark comparison covers the procurement family (issue 9). The people, funds, vehicle and
+# reception SQL still uses DuckDB-only functions (regexp_full_match, list_bool_or, …): docs/detect.md.
+SPARK_INDICATORS = sorted(
+    code for code, i in catalogue.catalogue().items() if i.sql and i.category == "procurement"
+)
 POOL_FEEDS = ("tenders", "bids", "awards", "bid_bonds", "companies", "shareholders", "tax")
 
 
@@ -133,7 +138,7 @@ def test_the_same_alerts_on_pyspark(spark, tmp_path: Path, settings, monkeypatch
 
     differences: dict[str, list[Any]] = {}
     found = 0
-    for code in SQL_INDICATORS:
+    for code in SPARK_INDICATORS:
         indicator = catalogue.get(code)
         duck = {_key(f.group, f.identifier, f.value, f.ocids) for f in engine.evaluate(connection, indicator)}
         try:
