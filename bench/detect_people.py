@@ -67,11 +67,6 @@ CREATE MACRO renumber(s, k) AS CASE
 """
 
 
-def _identifier(column: str) -> str:
-    """Copy k's version of an ID number: characters 3-4 become 40 + k, the check character follows."""
-    return f"renumber({column}, k)"
-
-
 def replicate(source: duckdb.DuckDBPyConnection, tables: list[str], copies: int) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection holding ``copies`` copies of ``tables`` read from ``source``."""
     from jiancha.pool import schema
@@ -87,27 +82,45 @@ def replicate(source: duckdb.DuckDBPyConnection, tables: list[str], copies: int)
     for macro in MACROS.split(";"):
         if macro.strip():
             connection.execute(macro)
-    for name in tables:
-        arrow = source.sql(f'SELECT * FROM "{name}"').to_arrow_table()
-        connection.register(f"_county_{name}", arrow)
-        columns = set(arrow.column_names)
-        kinds = declared[name].columns if name in declared else {}
-        replace = [
-            f"{_identifier(col)} AS {col}"
-            for col in sorted(columns)
-            if kinds.get(col) in {"resident_id", "uscc"} or col in ID_TEXT.get(name, [])
+    county = {name: source.sql(f'SELECT * FROM "{name}"').to_arrow_table() for name in tables}
+    id_columns = {
+        name: [
+            col
+            for col in sorted(arrow.column_names)
+            if (declared[name].columns if name in declared else {}).get(col) in {"resident_id", "uscc"}
+            or col in ID_TEXT.get(name, [])
         ]
+        for name, arrow in county.items()
+    }
+    for name, arrow in county.items():
+        connection.register(f"_county_{name}", arrow)
+    # Each distinct ID number renumbered once per copy (the check character is costly), then joined.
+    distinct = " UNION ".join(
+        f'SELECT "{col}" AS id FROM "_county_{name}" WHERE "{col}" IS NOT NULL'
+        for name, cols in id_columns.items()
+        for col in cols
+    )
+    connection.execute(
+        f"CREATE TABLE _idmap AS SELECT id, k, renumber(id, k) AS new FROM ({distinct}), range({copies}) AS r(k)"
+    )
+    for name, arrow in county.items():
+        columns = set(arrow.column_names)
+        joins = "".join(
+            f' LEFT JOIN _idmap AS m{i} ON m{i}.id = c."{col}" AND m{i}.k = r.k'
+            for i, col in enumerate(id_columns[name])
+        )
+        replace = [f'coalesce(m{i}.new, c."{col}") AS "{col}"' for i, col in enumerate(id_columns[name])]
         replace += [
-            f"CASE WHEN k = 0 OR {col} IS NULL THEN {col} ELSE {col} || '~' || k END AS {col}"
+            f'CASE WHEN r.k = 0 OR c."{col}" IS NULL THEN c."{col}" ELSE c."{col}" || \'~\' || r.k END AS "{col}"'
             for col in TEXT_KEYS.get(name, [])
             if col in columns
         ]
         # Provenance rows stay unique across copies (indicators fetch rows back by batch and row).
-        replace.append("_row + k * 100000000 AS _row")
-        replace_sql = f" REPLACE ({', '.join(replace)})" if replace else ""
+        replace.append("c._row + r.k * 100000000 AS _row")
+        exprs = {expr.rsplit(" AS ", 1)[1].strip('"'): expr for expr in replace}
+        select = ", ".join(exprs.get(col, f'c."{col}"') for col in arrow.column_names)
         connection.execute(
-            f'CREATE TABLE "{name}" AS SELECT * EXCLUDE (k){replace_sql} '
-            f'FROM "_county_{name}", range({copies}) AS r(k)'
+            f'CREATE TABLE "{name}" AS SELECT {select} FROM "_county_{name}" AS c, range({copies}) AS r(k){joins}'
         )
         connection.unregister(f"_county_{name}")
     return connection
