@@ -50,3 +50,33 @@ def test_analyst_reviews_an_alert(page, live_server, alerts, artifacts, language
     page.screenshot(path=str(artifacts / f"detect-alert-{language}.png"), full_page=True)
     page.goto(f"{live_server.url}/detect/indicators/R036/")
     page.screenshot(path=str(artifacts / f"detect-indicator-{language}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_person_alert_names_roles_and_pool_tables(page, live_server, alerts, artifacts, language):
+    """A people-and-funds alert: the deceased and the paying unit named in the reader's language, the
+    evidence labelled with the pool table it comes from, the ID number masked."""
+    base = Alert.objects.get(code="R036")
+    person = "11010519491231002X"
+    alert = Alert.objects.create(
+        fingerprint="b" * 64, code="PAY_AFTER_DEATH", version="v", group="Person", identifier=person,
+        value=3, score=80, severity="high", division=base.division, unit=base.unit,
+        first_run=base.first_run, last_run=base.last_run, last_seen=base.last_seen,
+        explanation_zh="死亡后仍发放养老金 3 个月", explanation_en="pension paid for 3 months after death",
+        entities=[{"kind": "person", "key": person, "name": "张某", "role": "deceased"},
+                  {"kind": "company", "key": BUYER, "name": "清河区测试局", "role": "paying unit"}],
+        evidence=[{"table": "Death", "fields": {"deathDate": "2025-01-02", "idNumber": person},
+                   "provenance": {"feed": "deaths", "batch": 1, "file": "331202/population/deaths.csv", "row": 7}}],
+    )  # fmt: skip
+    sign_in(page, live_server.url, "analyst", language)
+    page.goto(f"{live_server.url}/detect/alerts/{alert.pk}/")
+    page.wait_for_selector("[data-testid=explanation]")
+    text = page.locator("main").inner_text()
+    expected = (
+        ("死亡人员", "付款单位", "死亡登记")
+        if language == "zh-hans"
+        else ("deceased", "paying unit", "Death")
+    )
+    assert all(word in text for word in expected), expected
+    assert person not in page.content()  # masked for the analyst, in the evidence too
+    page.screenshot(path=str(artifacts / f"detect-person-alert-{language}.png"), full_page=True)
