@@ -466,7 +466,7 @@ def pool_alerts(tiny_region, tmp_path, monkeypatch, settings):
 def test_the_what_if_table_replays_thresholds_on_the_reviewed_alerts(client, pool_alerts):
     analyst = User.objects.get(username="analyst")
     code = "SINGLE_BUYER_SUPPLIER"
-    mine = list(Alert.objects.filter(code=code).order_by("-value", "pk"))
+    mine = list(Alert.objects.filter(code=code).order_by("-value", "identifier"))
     assert len(mine) >= 2
     actions.confirm(mine[0], analyst)
     actions.dismiss(mine[-1], analyst, "legitimate")
