@@ -15,6 +15,7 @@ from jiancha.access.services import has_capability, visible_divisions
 from jiancha.identifiers import is_valid_resident_id
 from jiancha.pool.services import mask_id_number
 
+from . import catalogue
 from .models import Alert
 
 
@@ -93,3 +94,12 @@ def shown_evidence(rows: list[dict[str, Any]], full: bool) -> list[dict[str, Any
 
 def shown_identifier(alert: Alert, full: bool) -> str:
     return str(_shown(alert.identifier, full))
+
+
+def alert_rows(alerts: Any, language: str) -> list[tuple[Alert, str, str]]:
+    """(alert, indicator name, explanation) in the reader's language, for the list and the inbox."""
+    indicators = catalogue.indicators()
+    return [
+        (a, indicators[a.code].label(language) if a.code in indicators else a.code, a.explanation(language))
+        for a in alerts
+    ]

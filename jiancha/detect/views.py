@@ -105,14 +105,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "detect/alerts.html",
         {
             "page": page,
-            "rows": [
-                (
-                    a,
-                    indicators[a.code].label(language) if a.code in indicators else a.code,
-                    a.explanation(language),
-                )
-                for a in page
-            ],
+            "rows": services.alert_rows(page, language),
             "filters": filters,
             "indicators": [(code, i.label(language)) for code, i in indicators.items()],
             "statuses": AlertStatus.choices,

@@ -79,14 +79,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "detect/review.html",
         {
             "page": page,
-            "rows": [
-                (
-                    a,
-                    indicators[a.code].label(language) if a.code in indicators else a.code,
-                    a.explanation(language),
-                )
-                for a in page
-            ],
+            "rows": services.alert_rows(page, language),
             "filters": filters,
             "status": status,
             "statuses": [(code, labels[code]) for code in INBOX_STATUSES],
