@@ -56,6 +56,18 @@ def machine() -> str:
     )
 
 
+def load_note() -> str:
+    """How busy the machine was when a benchmark finished, for readers weighing its wall times."""
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load <= cores:
+        return f"Load average at the end of the run: {load:.1f} on {cores} cores (the machine was otherwise idle)."
+    return (
+        f"Load average at the end of the run: {load:.1f} on {cores} cores: the machine was shared with other "
+        "work, so wall times are upper bounds."
+    )
+
+
 def write_section(name: str, title: str, body: str, command: str) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (

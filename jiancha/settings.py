@@ -247,6 +247,11 @@ LOGGING = {
 # The supervising body that runs this installation; names the ledger's origin line.
 JIANCHA_ORIGIN = os.environ.get("JIANCHA_ORIGIN", "jiancha.example/demo-province-commission")
 
+# Memory DuckDB may take for a batch job's working set (entity resolution) before it spills to disk
+# beside the pool, in DuckDB's notation ("6GB"). Empty: DuckDB's own default, 80 % of the machine.
+# Set it where the web server and batch jobs share one machine.
+BATCH_MEMORY_LIMIT = os.environ.get("JIANCHA_BATCH_MEMORY_LIMIT", "")
+
 # --- report intake (docs/intake.md) -------------------------------------------------------------------
 # Reports not accepted are deleted this many days after the decision (with a ledger event).
 INTAKE_RETENTION_DAYS = int(os.environ.get("JIANCHA_INTAKE_RETENTION_DAYS", "365"))

@@ -18,10 +18,12 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from django.conf import settings
 from django.utils import timezone
 
 from jiancha.pool import identities, store
 from jiancha.pool.importer import latest_snapshot
+from jiancha.pool.mapping import literal
 
 from . import linkage, records
 from .models import MatchDecision, ResolutionRun, ReviewPair
@@ -81,6 +83,13 @@ def pool_connection() -> tuple[duckdb.DuckDBPyConnection, int | None]:
     """An unsealed DuckDB connection on the latest pool snapshot, for building resolution tables."""
     snapshot = latest_snapshot()
     connection = store.connect(dict(snapshot.versions) if snapshot else {})
+    # Past the limit DuckDB spills to this folder rather than to `.tmp` in whatever directory the
+    # process was started from.
+    spill = state_dir() / "spill"
+    spill.mkdir(exist_ok=True)
+    connection.execute(f"SET temp_directory = {literal(str(spill))}")
+    if settings.BATCH_MEMORY_LIMIT:
+        connection.execute(f"SET memory_limit = {literal(settings.BATCH_MEMORY_LIMIT)}")
     return connection, snapshot.pk if snapshot else None
 
 
