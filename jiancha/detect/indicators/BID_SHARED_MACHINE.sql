@@ -12,13 +12,22 @@ traits AS (
     WHERE bidder IS NOT NULL AND nullif(value, '') IS NOT NULL AND list_contains($fields, field)
         AND NOT (field = 'author' AND list_contains($ignored_authors, value))
 ),
--- A trait shared by different bidders of one process (min <> max: cheaper than counting distinct).
+-- A trait found on two bid rows of one process: a cheap count, with no string aggregate, leaves few
+-- candidates; among them, a trait shared by different bidders (min <> max).
+repeated AS (
+    SELECT ocid, field, value FROM traits GROUP BY ocid, field, value HAVING count(*) > 1
+),
+candidates AS (
+    SELECT t.ocid, t.field, t.value, t.bidder
+    FROM traits AS t
+    JOIN repeated AS r ON r.ocid = t.ocid AND r.field = t.field AND r.value = t.value
+),
 shared AS (
-    SELECT ocid, field, value FROM traits GROUP BY ocid, field, value HAVING min(bidder) <> max(bidder)
+    SELECT ocid, field, value FROM candidates GROUP BY ocid, field, value HAVING min(bidder) <> max(bidder)
 ),
 flagged AS (
     SELECT t.ocid, list_sort(list_distinct(list(t.bidder))) AS bidders
-    FROM traits AS t
+    FROM candidates AS t
     JOIN shared AS s ON s.ocid = t.ocid AND s.field = t.field AND s.value = t.value
     WHERE t.ocid IN (SELECT ocid FROM process)
     GROUP BY t.ocid
