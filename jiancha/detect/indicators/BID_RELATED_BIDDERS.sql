@@ -1,5 +1,6 @@
 WITH bidders AS (
-    SELECT DISTINCT b.ocid, b.tenderer_ids[1] AS id FROM submitted_bid AS b WHERE array_length(b.tenderer_ids) = 1
+    -- not made distinct (a firm bidding twice in one process only repeats a pair, and pairs are)
+    SELECT b.ocid, b.tenderer_ids[1] AS id FROM submitted_bid AS b WHERE array_length(b.tenderer_ids) = 1
 ),
 traits AS (
     -- what ties a company to others: (kind, value). A holding is a trait too: the held company
@@ -20,7 +21,9 @@ traits AS (
 ),
 -- Only the traits of companies that bid, of the kinds compared, and held by two rows (a cheap count
 -- with no string aggregate) can link two bidders: the others are left out before the join.
-bidder_ids AS (SELECT DISTINCT id FROM bidders),
+bidder_ids AS (
+    SELECT DISTINCT b.tenderer_ids[1] AS id FROM submitted_bid AS b WHERE array_length(b.tenderer_ids) = 1
+),
 compared AS (
     SELECT t.id, t.kind, t.value FROM traits AS t
     WHERE list_contains($links, t.kind) AND t.id IN (SELECT id FROM bidder_ids)

@@ -2,13 +2,15 @@ WITH bonds AS (
     SELECT tenderId AS ocid, bidder, trim(payerAccount) AS account
     FROM "BidBond" WHERE bidder IS NOT NULL AND nullif(trim(payerAccount), '') IS NOT NULL
 ),
--- An account on two bonds of one process (a cheap count, with no string aggregate, leaves few
--- candidates); among them, an account that paid for different bidders (min <> max).
+-- An account on two bonds of one process, counted by a hash of the two (an integer, cheaper to group
+-- than strings; two with one hash only add a candidate), leaves few candidates; among them, an
+-- account that paid for different bidders (min <> max).
 candidates AS (
     SELECT b.ocid, b.bidder, b.account
     FROM bonds AS b
-    JOIN (SELECT ocid, account FROM bonds GROUP BY ocid, account HAVING count(*) > 1) AS r
-        ON r.ocid = b.ocid AND r.account = b.account
+    WHERE hash(b.ocid, b.account) IN (
+        SELECT hash(ocid, account) FROM bonds GROUP BY hash(ocid, account) HAVING count(*) > 1
+    )
 ),
 paid_for_rivals AS (
     SELECT ocid, account FROM candidates GROUP BY ocid, account HAVING min(bidder) <> max(bidder)

@@ -12,15 +12,16 @@ traits AS (
     WHERE bidder IS NOT NULL AND nullif(value, '') IS NOT NULL AND list_contains($fields, field)
         AND NOT (field = 'author' AND list_contains($ignored_authors, value))
 ),
--- A trait found on two bid rows of one process: a cheap count, with no string aggregate, leaves few
--- candidates; among them, a trait shared by different bidders (min <> max).
+-- A trait found on two bid rows of one process: counted by a hash of the trait (an integer, cheaper
+-- to group than three strings; two traits with one hash only add a candidate), then, among the few
+-- candidates, a trait shared by different bidders (min <> max).
 repeated AS (
-    SELECT ocid, field, value FROM traits GROUP BY ocid, field, value HAVING count(*) > 1
+    SELECT hash(ocid, field, value) AS h FROM traits GROUP BY hash(ocid, field, value) HAVING count(*) > 1
 ),
 candidates AS (
     SELECT t.ocid, t.field, t.value, t.bidder
     FROM traits AS t
-    JOIN repeated AS r ON r.ocid = t.ocid AND r.field = t.field AND r.value = t.value
+    WHERE hash(t.ocid, t.field, t.value) IN (SELECT h FROM repeated)
 ),
 shared AS (
     SELECT ocid, field, value FROM candidates GROUP BY ocid, field, value HAVING min(bidder) <> max(bidder)
