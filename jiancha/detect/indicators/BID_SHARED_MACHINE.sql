@@ -12,13 +12,34 @@ traits AS (
     WHERE bidder IS NOT NULL AND nullif(value, '') IS NOT NULL AND list_contains($fields, field)
         AND NOT (field = 'author' AND list_contains($ignored_authors, value))
 ),
--- A trait shared by different bidders of one process (min <> max: cheaper than counting distinct).
+-- A trait found on two bid rows of one process, counted by a hash of the trait: an integer, cheaper
+-- to group than three strings, read straight from the bids so that the traits are not held in
+-- memory. Rows the trait filters leave out and two traits with one hash only add a candidate.
+hashed AS (
+    SELECT hash(tenderId, 'machineCode', trim(machineCode)) AS h FROM "Bid"
+    WHERE machineCode IS NOT NULL AND list_contains($fields, 'machineCode')
+    UNION ALL
+    SELECT hash(tenderId, 'macAddress', trim(macAddress)) FROM "Bid"
+    WHERE macAddress IS NOT NULL AND list_contains($fields, 'macAddress')
+    UNION ALL
+    SELECT hash(tenderId, 'ipAddress', trim(ipAddress)) FROM "Bid"
+    WHERE ipAddress IS NOT NULL AND list_contains($fields, 'ipAddress')
+    UNION ALL
+    SELECT hash(tenderId, 'author', trim(author)) FROM "Bid"
+    WHERE author IS NOT NULL AND list_contains($fields, 'author')
+),
+candidates AS (
+    SELECT t.ocid, t.field, t.value, t.bidder
+    FROM traits AS t
+    WHERE hash(t.ocid, t.field, t.value) IN (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1)
+),
+-- Among the candidates, a trait shared by different bidders (min <> max).
 shared AS (
-    SELECT ocid, field, value FROM traits GROUP BY ocid, field, value HAVING min(bidder) <> max(bidder)
+    SELECT ocid, field, value FROM candidates GROUP BY ocid, field, value HAVING min(bidder) <> max(bidder)
 ),
 flagged AS (
     SELECT t.ocid, list_sort(list_distinct(list(t.bidder))) AS bidders
-    FROM traits AS t
+    FROM candidates AS t
     JOIN shared AS s ON s.ocid = t.ocid AND s.field = t.field AND s.value = t.value
     WHERE t.ocid IN (SELECT ocid FROM process)
     GROUP BY t.ocid
