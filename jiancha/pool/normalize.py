@@ -66,6 +66,10 @@ def macros() -> list[str]:
         "THEN (CASE WHEN starts_with(s, ' ') OR ends_with(s, ' ') THEN trim(s) ELSE s END) "
         "ELSE trim(jc_fold(s)) END",
         "CREATE OR REPLACE MACRO jc_text(s) AS nullif(jc_clean(CAST(s AS VARCHAR)), '')",
+        # The same for a value known to hold no full-width character and no space but the ASCII one
+        # (sources.plain_text checks the whole file): only ASCII spaces to trim.
+        "CREATE OR REPLACE MACRO jc_text_plain(s) AS nullif(CASE WHEN starts_with(CAST(s AS VARCHAR), ' ') "
+        "OR ends_with(CAST(s AS VARCHAR), ' ') THEN trim(CAST(s AS VARCHAR)) ELSE CAST(s AS VARCHAR) END, '')",
         "CREATE OR REPLACE MACRO jc_code(t) AS nullif(upper(replace(t, ' ', '')), '')",
         # Dates and times: ISO text, by far the most common, is cast directly; the list of formats is
         # tried only for the rest.
