@@ -124,6 +124,31 @@ def register_table(
     connection.register(name, dataset)
 
 
+# Tables whose lookups (profiles) are not on their declared key or first identifier column.
+SORT_KEYS = {"Payment": "payerIdNumber", "IdentityLink": "clusterId"}
+
+
+def sort_key(name: str, table: Table) -> str | None:
+    """The column a table is sorted by for lookups (read cache and in-memory copy)."""
+    if name in SORT_KEYS and SORT_KEYS[name] in table.columns:
+        return SORT_KEYS[name]
+    return table.key or next(
+        (c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}), None
+    )
+
+
+# Further columns looked up by value (profiles), besides keys and identifier columns.
+LOOKUP_COLUMNS = {"Payment": ("payerIdNumber", "beneficiaryIdNumber"), "IdentityLink": ("clusterId",)}
+
+
+def lookup_columns(name: str, table: Table) -> list[str]:
+    """The columns the read cache indexes: the key, every resident ID and USCC column, and those above."""
+    wanted = [table.key or ""]
+    wanted += [c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}]
+    wanted += LOOKUP_COLUMNS.get(name, ())
+    return [c for c in dict.fromkeys(wanted) if c in table.columns]
+
+
 def materialise(connection: duckdb.DuckDBPyConnection) -> None:
     """Copy every table into the connection's memory, sorted by its key, for fast point lookups.
 
@@ -132,9 +157,7 @@ def materialise(connection: duckdb.DuckDBPyConnection) -> None:
     Done once per snapshot per reader.
     """
     for name, table in tables().items():
-        order = table.key or next(
-            (c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}), None
-        )
+        order = sort_key(name, table)
         sort = f' ORDER BY "{order}"' if order else ""
         connection.execute(f'CREATE TABLE "_m_{name}" AS SELECT * FROM "{name}"{sort}')
         connection.unregister(name)
