@@ -60,7 +60,14 @@ def imports(work: Path, region_arg: Path | None, scale: str) -> tuple[str, str, 
         t0, c0 = time.perf_counter(), time.process_time()
         outcome = import_file(code, path)
         timings.append(
-            (code, path, outcome.batch.rows_read, time.perf_counter() - t0, path.stat().st_size, time.process_time() - c0)
+            (
+                code,
+                path,
+                outcome.batch.rows_read,
+                time.perf_counter() - t0,
+                path.stat().st_size,
+                time.process_time() - c0,
+            )
         )
         print(
             f"{code:<18} {path.parent.parent.name} {outcome.batch.rows_read:>9} rows {timings[-1][3]:6.2f} s "
@@ -97,7 +104,9 @@ def profile_lookups(lookups: int) -> tuple[str, list[str]]:
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         size = built.stat().st_size / 1e6 if built else 0.0
         what = "already there" if existed else f"{wall:.1f} s ({cpu:.1f} s CPU)"
-        lines.append(f"| read cache for the snapshot (DuckDB file, sorted by lookup keys) | built {what}, {size:,.0f} MB | — |")
+        lines.append(
+            f"| read cache for the snapshot (DuckDB file, sorted by lookup keys) | built {what}, {size:,.0f} MB | — |"
+        )
     t0, c0 = time.perf_counter(), time.process_time()
     # A sample of people without listing all of them (10 M at province scale).
     people = [
@@ -139,7 +148,9 @@ def main() -> None:
     parser.add_argument("--scale", default="county")
     parser.add_argument("--lookups", type=int, default=1000)
     parser.add_argument("--data-dir", type=Path, help="the data folder to import into or read (kept)")
-    parser.add_argument("--profiles-only", action="store_true", help="no import: profiles on --data-dir's pool")
+    parser.add_argument(
+        "--profiles-only", action="store_true", help="no import: profiles on --data-dir's pool"
+    )
     args = parser.parse_args()
     if args.profiles_only and args.data_dir is None:
         parser.error("--profiles-only needs --data-dir")

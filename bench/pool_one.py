@@ -21,7 +21,7 @@ def main() -> None:
     from bench.report import django_in_temp_folder
 
     django_in_temp_folder("bench-pool-one-")
-    import pandas  # noqa: F401  (DuckDB imports it on first register; a server has it loaded)
+    import pandas  # type: ignore[import-untyped]  # noqa: F401  (DuckDB imports it on first register; a server has it loaded)
 
     from jiancha.pool import store
     from jiancha.pool.importer import import_file

@@ -101,7 +101,7 @@ def build(versions: dict[str, int]) -> Path | None:
             if target.exists():  # built by another process between our check and the lock
                 return target
             _write(versions, target)
-            _remove_stale(keep={target.name})
+            _remove_stale(keep={target.name}, building=target.stem)
             return target
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
@@ -151,15 +151,19 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _remove_stale(keep: set[str]) -> None:
-    """Remove files of older snapshots and leftovers of killed builds (not a build in progress)."""
+def _remove_stale(keep: set[str], building: str) -> None:
+    """Remove files of older snapshots and leftovers of killed builds (not a build in progress).
+
+    ``building``: the file this process holds the lock of, whose other temporary files are leftovers.
+    """
     from .importer import snapshot_versions
 
     keep = keep | {path_for(snapshot_versions()).name}
     for path in folder().glob("snapshot-*"):
         if path.name in keep or path.suffix == ".lock":
             continue
-        if path.suffix in {".partial", ".spill"} and _being_built(path):
+        stem = path.name.split(".", 1)[0]
+        if path.suffix in {".partial", ".spill"} and stem != building and _being_built(path):
             continue
         if path.is_dir():
             _remove_tree(path)
