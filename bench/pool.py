@@ -90,12 +90,14 @@ def profile_lookups(lookups: int) -> tuple[str, list[str]]:
     """Build the read cache (timed), then time random person profiles through it."""
     from django.conf import settings
 
-    from jiancha.pool import cache, profiles, reader
+    from jiancha.pool import profiles, reader
     from jiancha.pool.importer import snapshot_versions
 
     lines = []
     rss_before = _rss_mb()
-    if settings.JIANCHA_POOL_CACHE != "off":
+    if getattr(settings, "JIANCHA_POOL_CACHE", "off") != "off":
+        from jiancha.pool import cache
+
         versions = snapshot_versions()
         path = cache.path_for(versions)
         existed = path.exists()
@@ -131,7 +133,9 @@ def profile_lookups(lookups: int) -> tuple[str, list[str]]:
     p50 = statistics.median(latencies)
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    source = "the read cache" if settings.JIANCHA_POOL_CACHE != "off" else "the in-memory copy"
+    source = (
+        "the read cache" if getattr(settings, "JIANCHA_POOL_CACHE", "off") != "off" else "the in-memory copy"
+    )
     lines += [
         f"| first read of the snapshot ({source}) and a sample of people | {opened[0]:.1f} s ({opened[1]:.1f} s CPU) | — |",
         f"| person profile, {len(latencies)} random lookups (16 sections) | p50 {p50:.0f} ms, p95 {p95:.0f} ms, "

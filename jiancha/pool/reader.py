@@ -1,9 +1,9 @@
 """Read access to the pool at its latest snapshot.
 
 Readers use the snapshot's read cache (``cache``: a DuckDB file, sorted by lookup keys, opened
-read-only) when it exists. While it is missing or being built they use the slower path: one
-in-memory DuckDB copy of the snapshot per thread (``store.materialise``). Tables registered on a
-DuckDB connection are not visible to its cursors, hence the copy; connections are per thread.
+read-only) when it exists. While it is missing or being built they use a slower path with little
+memory: views over the snapshot's Parquet files (``store.connect_files``; an in-memory copy would
+need memory for the whole pool). Connections are per thread.
 Each call checks the latest snapshot, so an import or a rollback is seen by the next query.
 """
 
@@ -53,9 +53,7 @@ def connection() -> duckdb.DuckDBPyConnection:
         fresh = cache.open_readonly(path)
         from_file = True
     else:
-        fresh = store.connect(versions)
-        store.materialise(fresh)
-        store.seal(fresh)
+        fresh = store.connect_files(versions)
         from_file = False
     _local.cached = (key, fresh, from_file)
     return fresh
