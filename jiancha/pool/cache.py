@@ -39,9 +39,13 @@ READER_MEMORY_LIMIT = os.environ.get("JIANCHA_POOL_READER_MEMORY", "1GB")
 MEMORY_LIMIT = os.environ.get("JIANCHA_POOL_CACHE_MEMORY", "1GB")
 
 RETRY_SECONDS = 5.0
+# A build that failed (out of memory or disk) is not tried again at once: at province scale it takes
+# minutes. JIANCHA_POOL_CACHE_MEMORY raises the limit.
+RETRY_AFTER_FAILURE_SECONDS = 600.0
 
 _building: set[str] = set()
 _attempted: dict[str, float] = {}
+_failed: set[str] = set()
 _building_lock = threading.Lock()
 
 
@@ -114,6 +118,7 @@ def _write(versions: dict[str, int], target: Path) -> None:
     spill = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.spill")
     partial.unlink(missing_ok=True)
     connection = store.connect(versions)
+    done = False
     try:
         # Bounded memory: the sort spills to disk past the limit.
         connection.execute(
@@ -135,9 +140,12 @@ def _write(versions: dict[str, int], target: Path) -> None:
         normalize.install(connection)
         connection.execute("USE memory")
         connection.execute("DETACH cache")
+        done = True
     finally:
         connection.close()
         _remove_tree(spill)
+        if not done:
+            partial.unlink(missing_ok=True)
     # Complete on disk before it gets its name: a reader never opens a half-written file.
     with partial.open("rb") as handle:
         os.fsync(handle.fileno())
@@ -191,7 +199,8 @@ def build_in_background(versions: dict[str, int]) -> None:
     with _building_lock:
         # One attempt at a time, and not more often than every few seconds (another process may
         # hold the build, or a build may have failed).
-        if key in _building or time.monotonic() - _attempted.get(key, -RETRY_SECONDS) < RETRY_SECONDS:
+        wait = RETRY_SECONDS if key not in _failed else RETRY_AFTER_FAILURE_SECONDS
+        if key in _building or time.monotonic() - _attempted.get(key, -wait) < wait:
             return
         _building.add(key)
         _attempted[key] = time.monotonic()
@@ -199,8 +208,9 @@ def build_in_background(versions: dict[str, int]) -> None:
     def run() -> None:
         try:
             build(versions)
-        except Exception:  # the readers go on with the in-memory path; the next one retries
+        except Exception:  # the readers go on with the slower path; a reader retries later
             logger.exception("pool: building the read cache failed")
+            _failed.add(key)
         finally:
             with _building_lock:
                 _building.discard(key)
