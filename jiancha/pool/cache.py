@@ -11,7 +11,7 @@ The file is named after the snapshot's table versions (and the tables' declared 
 or a rollback publishes new versions, hence a new file; an old file is never valid again. It is
 written under a temporary name and renamed when complete, so a reader sees a whole file or none; a
 build killed half way leaves only a temporary file, removed by the next build. While the file is
-missing, readers use the slower in-memory path (``reader``).
+missing, readers use a slower path with little memory (views over the Parquet files, ``reader``).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def test_profiles_follow_every_import_and_rollback_through_a_new_file(tmp_path):
     assert cache_files() == [cache.path_for(snapshot_versions()).name]
 
 
-def test_readers_answer_from_memory_until_the_file_is_built(tmp_path, settings, monkeypatch):
+def test_readers_answer_from_the_parquet_files_until_the_cache_is_built(tmp_path, settings, monkeypatch):
     settings.JIANCHA_POOL_CACHE = "background"
     started = []
     monkeypatch.setattr(cache, "build_in_background", lambda versions: started.append(versions))
@@ -85,7 +85,7 @@ def test_a_build_in_progress_elsewhere_is_not_duplicated(tmp_path):
     with target.with_suffix(".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         assert cache.build(snapshot_versions()) is None
-        # Meanwhile readers still get the right answer (the in-memory path).
+        # Meanwhile readers still get the right answer (views over the Parquet files).
         assert [r["name"] for r in person_profile(FATHER).identity] == ["张建国"]
     assert not target.exists()
     assert cache.build(snapshot_versions()) == target
