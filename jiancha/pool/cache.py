@@ -54,10 +54,24 @@ def folder() -> Path:
 
 
 def key_of(versions: dict[str, int]) -> str:
-    """What the file's content depends on: the tables' versions and declared columns."""
+    """What the file's content depends on: the tables' versions and declared columns.
+
+    With each version, the time its commit was written: a table deleted and made again (a pool
+    folder emptied by hand) counts its versions from 0 again, over other rows.
+    """
     declared = {name: table.columns for name, table in sorted(tables().items())}
-    text = json.dumps([FORMAT, sorted(versions.items()), declared], sort_keys=True, ensure_ascii=False)
+    written = {name: _commit_time(name, version) for name, version in versions.items()}
+    text = json.dumps(
+        [FORMAT, sorted(versions.items()), written, declared], sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _commit_time(name: str, version: int) -> int:
+    try:
+        return (store.table_path(name) / "_delta_log" / f"{int(version):020d}.json").stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def path_for(versions: dict[str, int]) -> Path:

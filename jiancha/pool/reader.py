@@ -46,7 +46,7 @@ def connection() -> duckdb.DuckDBPyConnection:
                 cache.build_in_background(versions)
                 path = None
     if cached is not None and cached[0] == key and path is None:
-        return cached[1]  # the in-memory copy of this snapshot, until the file is there
+        return cached[1]  # views over this snapshot's files, until the cache is there
     if cached is not None:
         cached[1].close()
     if path is not None and path.exists():

@@ -105,3 +105,21 @@ def test_every_lookup_column_is_indexed_and_the_file_is_read_only(tmp_path):
         assert any(t == table and column in e for t, e in indexed), (table, column)
     with pytest.raises(duckdb.Error):
         reader.connection().execute("DELETE FROM Person")
+
+
+def test_a_pool_emptied_by_hand_and_filled_again_is_not_read_from_the_old_file(tmp_path, pool_dir):
+    import shutil
+
+    from jiancha.pool.models import ImportBatch, PoolSnapshot
+
+    import_file("population", write_residents(tmp_path))
+    assert [r["name"] for r in person_profile(FATHER).identity] == ["张建国"]
+    first = snapshot_versions()
+    # Tables and database emptied, the cache folder left: the same version numbers come back.
+    shutil.rmtree(pool_dir / "tables")
+    PoolSnapshot.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    renamed = [row.replace("张建国", "赵六") for row in residents_rows()]
+    import_file("population", write_residents(tmp_path, renamed, name="again.csv"))
+    assert snapshot_versions() == first
+    assert [r["name"] for r in person_profile(FATHER).identity] == ["赵六"]
