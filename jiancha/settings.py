@@ -245,6 +245,10 @@ LOGGING = {
 
 # --- Jiancha ---------------------------------------------------------------------------------------
 # The supervising body that runs this installation; names the ledger's origin line.
+# The pool's read cache (jiancha/pool/cache.py), one DuckDB file per snapshot: "background" builds it
+# in a thread of the first reader to miss it (readers use the in-memory copy meanwhile), "sync" builds
+# it before answering, "off" never uses it.
+JIANCHA_POOL_CACHE = os.environ.get("JIANCHA_POOL_CACHE", "background")
 JIANCHA_ORIGIN = os.environ.get("JIANCHA_ORIGIN", "jiancha.example/demo-province-commission")
 
 # Memory DuckDB may take for a batch job's working set (entity resolution) before it spills to disk

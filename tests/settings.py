@@ -13,3 +13,6 @@ from jiancha.settings import *  # noqa: F403
 
 # Deliberately weak: the demo region hashes eleven passwords in every test that uses it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Deterministic: a reader builds the pool's read cache before answering, and tests read through it.
+JIANCHA_POOL_CACHE = os.environ.get("JIANCHA_POOL_CACHE", "sync")

@@ -200,7 +200,7 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
 
     for index, table_map in enumerate(feed.maps):
         connection.execute(
-            f"CREATE TEMP TABLE mapped_{index} AS {select_sql(table_map, set(source.columns))}"
+            f"CREATE TEMP TABLE mapped_{index} AS {select_sql(table_map, set(source.columns), plain=source.plain)}"
         )
     rejected_rows = _count_rejected(connection, len(feed.maps))
     summary, samples = _rejects(connection, len(feed.maps), feed)

@@ -66,6 +66,10 @@ def macros() -> list[str]:
         "THEN (CASE WHEN starts_with(s, ' ') OR ends_with(s, ' ') THEN trim(s) ELSE s END) "
         "ELSE trim(jc_fold(s)) END",
         "CREATE OR REPLACE MACRO jc_text(s) AS nullif(jc_clean(CAST(s AS VARCHAR)), '')",
+        # The same for a value known to hold no full-width character and no space but the ASCII one
+        # (sources.plain_text checks the whole file): only ASCII spaces to trim.
+        "CREATE OR REPLACE MACRO jc_text_plain(s) AS nullif(CASE WHEN starts_with(CAST(s AS VARCHAR), ' ') "
+        "OR ends_with(CAST(s AS VARCHAR), ' ') THEN trim(CAST(s AS VARCHAR)) ELSE CAST(s AS VARCHAR) END, '')",
         "CREATE OR REPLACE MACRO jc_code(t) AS nullif(upper(replace(t, ' ', '')), '')",
         # Dates and times: ISO text, by far the most common, is cast directly; the list of formats is
         # tried only for the rest.
@@ -78,7 +82,9 @@ def macros() -> list[str]:
         "CREATE OR REPLACE MACRO jc_amount_of(a) AS CASE "
         "WHEN a LIKE '%万' THEN CAST(TRY_CAST(rtrim(a, '万') AS DECIMAL(20, 4)) * 10000 AS DECIMAL(18, 2)) "
         "ELSE TRY_CAST(a AS DECIMAL(18, 2)) END",
-        "CREATE OR REPLACE MACRO jc_amount(t) AS jc_amount_of(jc_amount_text(t))",
+        # A plain number (most values) is cast at once; the cleaning above only when that fails. Same
+        # result: a value the cast takes has nothing for the cleaning to remove and no 万.
+        "CREATE OR REPLACE MACRO jc_amount(t) AS coalesce(TRY_CAST(t AS DECIMAL(18, 2)), jc_amount_of(jc_amount_text(t)))",
         # Numbers: "1,234.5"; a percentage "35%" is the number 35.
         "CREATE OR REPLACE MACRO jc_number(t) AS TRY_CAST(rtrim(replace(t, ',', ''), '%') AS DOUBLE)",
         "CREATE OR REPLACE MACRO jc_integer(t) AS TRY_CAST(TRY_CAST(replace(t, ',', '') AS DOUBLE) AS BIGINT)",

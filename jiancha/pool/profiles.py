@@ -98,17 +98,7 @@ def person_profile(id_number: str) -> PersonProfile:
         f"{PROVENANCE} FROM Employment WHERE employee = ? ORDER BY startDate DESC NULLS LAST",
         [x],
     )
-    p.family = rows(
-        "SELECT f.relationship, f.relative AS idNumber, any_value(pr.name) AS name, 'recorded' AS direction, "
-        "f._feed AS feed, f._file AS file, f._row AS row FROM Family f LEFT JOIN Person pr ON pr.idNumber = f.relative "
-        "WHERE f.person = ? GROUP BY ALL "
-        "UNION ALL "
-        "SELECT CASE f.relationship WHEN 'spouse' THEN 'spouse' ELSE 'child' END, f.person, any_value(pc.name), 'inferred', "
-        "f._feed, f._file, f._row FROM Family f LEFT JOIN Person pc ON pc.idNumber = f.person "
-        "WHERE f.relative = ? AND f.person NOT IN (SELECT relative FROM Family WHERE person = ?) GROUP BY ALL "
-        "ORDER BY 1, 2",
-        [x, x, x],
-    )
+    p.family = _family(x)
     p.companies = rows(
         "SELECT 'shareholder' AS link, o.asset AS uscCode, o.assetName AS name, o.percentage, o.sharesValue, "
         "o._feed AS feed, o._file AS file, o._row AS row FROM Ownership o WHERE o.owner = ? "
@@ -118,21 +108,28 @@ def person_profile(id_number: str) -> PersonProfile:
         "FROM Directorship d WHERE d.director = ? ORDER BY 2, 1",
         [x, x, x],
     )
+    # Two lookups rather than "owner = ? OR coOwner = ?", so that each uses its column's index.
     p.properties = rows(
-        f"SELECT certificateNumber, address, area, use, registrationDate, cancelledDate, "
-        f"CASE WHEN owner = ? THEN 'owner' ELSE 'co-owner' END AS holding, {PROVENANCE} "
-        "FROM RealEstate WHERE owner = ? OR coOwner = ? ORDER BY registrationDate",
+        "WITH co AS MATERIALIZED (SELECT * FROM RealEstate WHERE coOwner = ?) "
+        "SELECT certificateNumber, address, area, use, registrationDate, cancelledDate, holding, feed, file, row FROM ("
+        f"SELECT *, 'owner' AS holding, {PROVENANCE} FROM RealEstate WHERE owner = ? "
+        f"UNION ALL SELECT *, 'co-owner', {PROVENANCE} FROM co WHERE owner IS DISTINCT FROM ?"
+        ") ORDER BY registrationDate",
         [x, x, x],
     )
     p.vehicles = rows(
         f"SELECT registrationNumber, model, type, use, registrationDate, status, {PROVENANCE} FROM Vehicle WHERE owner = ?",
         [x],
     )
+    # A lookup with a second condition would not use the column's index: the lookups are
+    # materialised first (here and below), then filtered.
     p.accounts = rows(
+        "WITH paid AS MATERIALIZED (SELECT payerAccount AS account, _feed, _file, _row FROM Payment WHERE payerIdNumber = ?), "
+        "received AS MATERIALIZED (SELECT beneficiaryAccount AS account, _feed, _file, _row FROM Payment "
+        "WHERE beneficiaryIdNumber = ?) "
         "SELECT account, count(*) AS transactions, min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM ("
-        "SELECT payerAccount AS account, _feed, _file, _row FROM Payment WHERE payerIdNumber = ? AND payerAccount IS NOT NULL "
-        "UNION ALL SELECT beneficiaryAccount, _feed, _file, _row FROM Payment WHERE beneficiaryIdNumber = ? "
-        "AND beneficiaryAccount IS NOT NULL) GROUP BY account ORDER BY transactions DESC",
+        "SELECT * FROM paid WHERE account IS NOT NULL UNION ALL SELECT * FROM received WHERE account IS NOT NULL"
+        ") GROUP BY account ORDER BY transactions DESC",
         [x, x],
     )
     p.payments = rows(
@@ -143,15 +140,7 @@ def person_profile(id_number: str) -> PersonProfile:
         ") GROUP BY ALL ORDER BY total DESC LIMIT 20",
         [x, x],
     )
-    p.procurement = rows(
-        "WITH mine AS (SELECT asset AS u FROM Ownership WHERE owner = ? UNION SELECT uscCode FROM Company WHERE legalRepresentative = ? "
-        "UNION SELECT organization FROM Directorship WHERE director = ?) "
-        "SELECT 'bid' AS kind, b.tenderId, b.bidderName AS company, b.amount, CAST(b.submitted AS DATE) AS date, "
-        "b._feed AS feed, b._file AS file, b._row AS row FROM Bid b JOIN mine ON b.bidder = mine.u "
-        "UNION ALL SELECT 'award', a.tenderId, a.supplierName, a.amount, a.date, a._feed, a._file, a._row "
-        "FROM Award a JOIN mine ON a.supplier = mine.u ORDER BY date",
-        [x, x, x],
-    )
+    p.procurement = _procurement(x)
     p.benefits = rows(
         "SELECT scheme, count(*) AS payments, sum(amount) AS total, min(date) AS first, max(date) AS last, "
         "min(_feed) AS feed, min(_file) AS file, min(_row) AS row FROM Benefit WHERE recipient = ? GROUP BY scheme ORDER BY scheme",
@@ -188,6 +177,64 @@ def person_profile(id_number: str) -> PersonProfile:
         [x],
     )
     return p
+
+
+def _procurement(x: str) -> list[Fact]:
+    """Bids and awards of the companies the person owns, represents or directs.
+
+    One lookup per company (each on its column's index) rather than a join, which would read the
+    whole Bid and Award tables.
+    """
+    mine = rows(
+        "SELECT asset AS u FROM Ownership WHERE owner = ? UNION SELECT uscCode FROM Company WHERE legalRepresentative = ? "
+        "UNION SELECT organization FROM Directorship WHERE director = ?",
+        [x, x, x],
+    )
+    found: list[Fact] = []
+    for company in sorted({str(m["u"]) for m in mine if m["u"] is not None}):
+        found += rows(
+            "SELECT 'bid' AS kind, tenderId, bidderName AS company, amount, CAST(submitted AS DATE) AS date, "
+            f"{PROVENANCE} FROM Bid WHERE bidder = ? "
+            "UNION ALL SELECT 'award', tenderId, supplierName, amount, date, _feed, _file, _row FROM Award WHERE supplier = ?",
+            [company, company],
+        )
+    # As ORDER BY date: undated last.
+    return sorted(found, key=lambda fact: (fact["date"] is None, fact["date"] or 0))
+
+
+def _family(x: str) -> list[Fact]:
+    """Relatives as recorded for the person, and those who recorded the person as a relative.
+
+    Names are looked up per relative rather than by joining Person, whose whole table a join would
+    read; each lookup uses the index on the ID number.
+    """
+    links = rows(
+        "WITH recorded AS MATERIALIZED (SELECT * FROM Family WHERE person = ?), "
+        "recorders AS MATERIALIZED (SELECT * FROM Family WHERE relative = ?) "
+        "SELECT relationship, relative AS idNumber, 'recorded' AS direction, _feed AS feed, _file AS file, _row AS row "
+        "FROM recorded GROUP BY ALL "
+        "UNION ALL "
+        "SELECT CASE relationship WHEN 'spouse' THEN 'spouse' ELSE 'child' END, person, 'inferred', _feed, _file, _row "
+        "FROM recorders WHERE person NOT IN (SELECT relative FROM recorded) GROUP BY ALL "
+        "ORDER BY 1, 2",
+        [x, x],
+    )
+    names: dict[object, object] = {}
+    for number in {link["idNumber"] for link in links if link["idNumber"] is not None}:
+        found = rows("SELECT any_value(name) AS name FROM Person WHERE idNumber = ?", [number])
+        names[number] = found[0]["name"] if found else None
+    return [
+        {
+            "relationship": link["relationship"],
+            "idNumber": link["idNumber"],
+            "name": names.get(link["idNumber"]),
+            "direction": link["direction"],
+            "feed": link["feed"],
+            "file": link["file"],
+            "row": link["row"],
+        }
+        for link in links
+    ]
 
 
 def company_profile(usc_code: str) -> CompanyProfile:

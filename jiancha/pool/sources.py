@@ -37,6 +37,9 @@ class Source:
     columns: list[str]
     rows: int
     encoding: str
+    # No character in the file is full-width or a non-ASCII space: cleaning text needs no folding
+    # and trims only ASCII spaces (see normalize.jc_text_plain).
+    plain: bool = False
 
 
 def sha256_of(path: Path) -> str:
@@ -45,6 +48,37 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# UTF-8 lead bytes of every character jc_clean folds or trims besides the ASCII space: U+00A0 (C2),
+# U+1680 (E1), U+2000-U+205F (E2), U+3000 (E3), full-width forms U+FF01-U+FF5E (EF).
+_FOLDED_LEADS = (b"\xc2", b"\xe1", b"\xe2", b"\xe3", b"\xef")
+_FOLDED = (
+    b"\xc2\xa0",
+    b"\xe1\x9a\x80",
+    b"\xe2\x80",
+    b"\xe2\x81\x9f",
+    b"\xe3\x80\x80",
+    b"\xef\xbc",
+    b"\xef\xbd",
+)
+
+
+def plain_text(path: Path) -> bool:
+    """True when a UTF-8 file has no full-width character and no space but the ASCII one.
+
+    Such a file (most identifier, date and amount files, and many others) is cleaned by a cheaper
+    macro with the same result. Searching bytes for a lead byte runs at memory speed; the longer
+    sequences are looked for only in a chunk that has one. Conservative: a false "no" only costs time.
+    """
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            block = tail + chunk
+            if any(lead in block for lead in _FOLDED_LEADS) and any(seq in block for seq in _FOLDED):
+                return False
+            tail = chunk[-2:]
+    return True
 
 
 def _transcode(path: Path, encoding: str, folder: Path) -> Path:
@@ -113,10 +147,10 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
             _("%(file)s: not readable as CSV (%(error)s)")
             % {"file": path.name, "error": str(error).splitlines()[0]}
         ) from None
-    return _numbered(connection, encoding)
+    return _numbered(connection, encoding, plain_text(readable))
 
 
-def _numbered(connection: duckdb.DuckDBPyConnection, encoding: str) -> Source:
+def _numbered(connection: duckdb.DuckDBPyConnection, encoding: str, plain: bool = False) -> Source:
     # rowid is the insertion order of the freshly created table, i.e. the record's place in the
     # file; a view adds the spreadsheet row number without copying the rows.
     columns = [row[0] for row in connection.execute("DESCRIBE src_raw").fetchall()]
@@ -131,7 +165,7 @@ def _numbered(connection: duckdb.DuckDBPyConnection, encoding: str) -> Source:
             columns[index] = clean
     connection.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT rowid + 2 AS _row, * FROM src_raw")
     count = connection.execute("SELECT count(*) FROM src_raw").fetchall()[0]
-    return Source("src", columns, int(count[0]) if count else 0, encoding)
+    return Source("src", columns, int(count[0]) if count else 0, encoding, plain)
 
 
 def _stage(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:

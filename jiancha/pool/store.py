@@ -99,6 +99,35 @@ def connect(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def connect_files(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
+    """A sealed connection with one view per pool table over the Parquet files of its version.
+
+    Little memory whatever the pool's size, and the views are seen by the connection's cursors; each
+    query reads the files (slower than the read cache). A column declared after some files were
+    written reads as null there.
+    """
+    connection = duckdb.connect()
+    connection.execute("SET autoinstall_known_extensions = false")
+    normalize.install(connection)
+    for name, table in tables().items():
+        # The declared columns and types, even for a table not written yet.
+        connection.register("_declared", table.arrow_schema().empty_table())
+        connection.execute(f'CREATE TABLE "_declared_{name}" AS SELECT * FROM _declared')
+        connection.unregister("_declared")
+        version = versions.get(name)
+        files = DeltaTable(str(table_path(name)), version=version).file_uris() if version is not None else []
+        source = f'SELECT * FROM "_declared_{name}"'
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            source += f" UNION ALL BY NAME SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+        connection.execute(f'CREATE VIEW "{name}" AS {source}')
+    # Only the pool's own files, and nothing else, from here on.
+    tables_dir = str(pool_dir() / "tables") + "/"
+    connection.execute(f"SET allowed_directories = ['{tables_dir.replace(chr(39), chr(39) * 2)}']")
+    seal(connection)
+    return connection
+
+
 def seal(connection: duckdb.DuckDBPyConnection) -> None:
     """Once the files it needs are read, a connection may touch no other file and no setting.
 
@@ -124,6 +153,31 @@ def register_table(
     connection.register(name, dataset)
 
 
+# Tables whose lookups (profiles) are not on their declared key or first identifier column.
+SORT_KEYS = {"Payment": "payerIdNumber", "IdentityLink": "clusterId"}
+
+
+def sort_key(name: str, table: Table) -> str | None:
+    """The column a table is sorted by for lookups (read cache and in-memory copy)."""
+    if name in SORT_KEYS and SORT_KEYS[name] in table.columns:
+        return SORT_KEYS[name]
+    return table.key or next(
+        (c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}), None
+    )
+
+
+# Further columns looked up by value (profiles), besides keys and identifier columns.
+LOOKUP_COLUMNS = {"Payment": ("payerIdNumber", "beneficiaryIdNumber"), "IdentityLink": ("clusterId",)}
+
+
+def lookup_columns(name: str, table: Table) -> list[str]:
+    """The columns the read cache indexes: the key, every resident ID and USCC column, and those above."""
+    wanted = [table.key or ""]
+    wanted += [c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}]
+    wanted += LOOKUP_COLUMNS.get(name, ())
+    return [c for c in dict.fromkeys(wanted) if c in table.columns]
+
+
 def materialise(connection: duckdb.DuckDBPyConnection) -> None:
     """Copy every table into the connection's memory, sorted by its key, for fast point lookups.
 
@@ -132,9 +186,7 @@ def materialise(connection: duckdb.DuckDBPyConnection) -> None:
     Done once per snapshot per reader.
     """
     for name, table in tables().items():
-        order = table.key or next(
-            (c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}), None
-        )
+        order = sort_key(name, table)
         sort = f' ORDER BY "{order}"' if order else ""
         connection.execute(f'CREATE TABLE "_m_{name}" AS SELECT * FROM "{name}"{sort}')
         connection.unregister(name)
