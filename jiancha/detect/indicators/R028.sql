@@ -1,8 +1,16 @@
-WITH priced AS (
+WITH repeated_price AS (
+    -- an amount more than one bid of a process names: a cheap group on plain columns first, so that
+    -- tenderer lists are sorted and compared only for these few bids
+    SELECT line, amount, currency FROM bids
+    WHERE amount IS NOT NULL AND currency IS NOT NULL
+    GROUP BY line, amount, currency HAVING count(*) > 1
+),
+priced AS (
     SELECT b.line, b.ocid, b.amount, b.currency, list_sort(list_distinct(b.tenderer_ids)) AS ids
     FROM submitted_bid AS b
+    JOIN repeated_price AS r ON r.line = b.line AND r.amount = b.amount AND r.currency = b.currency
     JOIN process AS p ON p.line = b.line
-    WHERE p.price_comparison AND b.amount IS NOT NULL AND b.currency IS NOT NULL AND array_length(b.tenderer_ids) > 0
+    WHERE p.price_comparison AND array_length(b.tenderer_ids) > 0
 ),
 same_price AS (
     -- different tenderer sets at one price (min <> max: cheaper than counting distinct sets)

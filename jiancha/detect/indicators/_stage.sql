@@ -82,8 +82,8 @@ WITH amounts AS (
         s.ocid,
         s.supplier_id AS winner,
         min(b.amount) FILTER (WHERE b.tenderer_id = s.supplier_id) AS winner_amount,
-        first(b.tenderer_id ORDER BY b.amount, b.position) FILTER (WHERE b.tenderer_id <> s.supplier_id)
-            AS second,
+        arg_min(b.tenderer_id, {'amount': b.amount, 'position': b.position})
+            FILTER (WHERE b.tenderer_id <> s.supplier_id) AS second,
         min(b.amount) FILTER (WHERE b.tenderer_id <> s.supplier_id) AS second_amount
     FROM sole_award AS s
     JOIN valid_priced_bid AS b ON b.line = s.line
@@ -101,36 +101,40 @@ WHERE winner_amount IS NOT NULL AND second_amount IS NOT NULL AND second_amount 
 -- Uniform(b1, bn). A screen needs 2 bids (CV, SPD, DIFFP), 3 (RD, SKEW, KS) or 4 (KURT); else NULL.
 CREATE OR REPLACE TABLE price_screens AS
 WITH ranked AS (
+    -- one sort of each process's bids: every window shares the partition and the order
     SELECT line, ocid, amount,
         row_number() OVER (PARTITION BY line ORDER BY amount, position) AS i,
-        count(*) OVER (PARTITION BY line) AS n,
-        min(amount) OVER (PARTITION BY line) AS b1,
-        max(amount) OVER (PARTITION BY line) AS bn
+        count(*) OVER (
+            PARTITION BY line ORDER BY amount, position ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS n,
+        first_value(amount) OVER (
+            PARTITION BY line ORDER BY amount, position ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS b1,
+        last_value(amount) OVER (
+            PARTITION BY line ORDER BY amount, position ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS bn
     FROM valid_priced_bid
     WHERE amount > 0
-),
-ks AS (
-    SELECT line,
-        max(greatest(
-            i / n - (amount - b1) / nullif(bn - b1, 0),
-            (amount - b1) / nullif(bn - b1, 0) - (i - 1) / n
-        )) AS ks
-    FROM ranked GROUP BY line
 )
 SELECT
-    r.line,
-    any_value(r.ocid) AS ocid,
-    any_value(r.n) AS bids,
-    CASE WHEN any_value(r.n) >= 2 THEN stddev_samp(r.amount) / avg(r.amount) END AS cv,
-    CASE WHEN any_value(r.n) >= 2 THEN (any_value(r.bn) - any_value(r.b1)) / any_value(r.b1) END AS spd,
-    CASE WHEN any_value(r.n) >= 2 THEN (max(r.amount) FILTER (WHERE r.i = 2) - any_value(r.b1)) / any_value(r.b1) END
+    line,
+    any_value(ocid) AS ocid,
+    any_value(n) AS bids,
+    CASE WHEN any_value(n) >= 2 THEN stddev_samp(amount) / avg(amount) END AS cv,
+    CASE WHEN any_value(n) >= 2 THEN (any_value(bn) - any_value(b1)) / any_value(b1) END AS spd,
+    CASE WHEN any_value(n) >= 2 THEN (max(amount) FILTER (WHERE i = 2) - any_value(b1)) / any_value(b1) END
         AS diffp,
-    CASE WHEN any_value(r.n) >= 3
-        THEN (max(r.amount) FILTER (WHERE r.i = 2) - any_value(r.b1))
-            / nullif(stddev_samp(r.amount) FILTER (WHERE r.i >= 2), 0)
+    CASE WHEN any_value(n) >= 3
+        THEN (max(amount) FILTER (WHERE i = 2) - any_value(b1))
+            / nullif(stddev_samp(amount) FILTER (WHERE i >= 2), 0)
     END AS rd,
-    CASE WHEN any_value(r.n) >= 3 THEN skewness(r.amount) END AS skew,
-    CASE WHEN any_value(r.n) >= 4 THEN kurtosis(r.amount) END AS kurt,
-    CASE WHEN any_value(r.n) >= 3 THEN any_value(k.ks) END AS ks
-FROM ranked AS r JOIN ks AS k ON k.line = r.line
-GROUP BY r.line
+    CASE WHEN any_value(n) >= 3 THEN skewness(amount) END AS skew,
+    CASE WHEN any_value(n) >= 4 THEN kurtosis(amount) END AS kurt,
+    CASE WHEN any_value(n) >= 3
+        THEN max(greatest(
+            i / n - (amount - b1) / nullif(bn - b1, 0),
+            (amount - b1) / nullif(bn - b1, 0) - (i - 1) / n
+        ))
+    END AS ks
+FROM ranked
+GROUP BY line
