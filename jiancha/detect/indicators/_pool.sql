@@ -31,6 +31,7 @@ SELECT
     t.tenderId AS ocid,
     t.buyer AS buyer_id,
     t.buyerName AS buyer_name,
+    t.title,
     t.buyer AS procuring_entity_id,
     NULL::VARCHAR AS tender_status,
     m.code AS procurement_method,
