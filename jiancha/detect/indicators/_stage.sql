@@ -7,13 +7,18 @@
 -- h = (n + 1/3)·p + 1/3, linear interpolation between the order statistics around h.
 CREATE OR REPLACE MACRO r8_h(n, p) AS (n + 1.0 / 3.0) * p + 1.0 / 3.0
 ;
+-- The list is sorted once: list_transform over a one-element list binds the sorted list to s (a
+-- macro repeats its argument, and each list_sort of a province's million ratios would sort again).
 CREATE OR REPLACE MACRO r8_quantile(v, p) AS CASE
     WHEN v IS NULL OR len(v) = 0 THEN NULL
     WHEN floor(r8_h(len(v), p)) <= 0 OR p = 0 THEN list_min(v)
     WHEN floor(r8_h(len(v), p)) >= len(v) OR p = 1 THEN list_max(v)
-    ELSE list_sort(v)[floor(r8_h(len(v), p))::BIGINT]
-        + (r8_h(len(v), p) - floor(r8_h(len(v), p)))
-        * (list_sort(v)[floor(r8_h(len(v), p))::BIGINT + 1] - list_sort(v)[floor(r8_h(len(v), p))::BIGINT])
+    ELSE list_transform(
+        [list_sort(v)],
+        lambda s: s[floor(r8_h(len(s), p))::BIGINT]
+            + (r8_h(len(s), p) - floor(r8_h(len(s), p)))
+            * (s[floor(r8_h(len(s), p))::BIGINT + 1] - s[floor(r8_h(len(s), p))::BIGINT])
+    )[1]
 END
 ;
 -- Contracting processes the indicators consider: a string ocid, not cancelled, not excluded by its
@@ -60,10 +65,12 @@ WHERE p.has_awards AND p.has_bids
 ;
 -- Processes with exactly one active award, made to exactly one supplier.
 CREATE OR REPLACE VIEW sole_award AS
-SELECT f.line, f.ocid, f.price_comparison, any_value(a.supplier_ids[1]) AS supplier_id
+-- (grouped by the process number alone: its ocid and price comparison go along)
+SELECT f.line, any_value(f.ocid) AS ocid, any_value(f.price_comparison) AS price_comparison,
+    any_value(a.supplier_ids[1]) AS supplier_id
 FROM final_awards AS f
 JOIN awards AS a ON a.line = f.line AND a.status = 'active'
-GROUP BY f.line, f.ocid, f.price_comparison
+GROUP BY f.line
 HAVING count(*) = 1 AND bool_and(a.supplier_count = 1 AND len(a.supplier_ids) = 1)
 ;
 -- Valid bids by one tenderer with an amount in the main currency.
@@ -79,8 +86,8 @@ CREATE OR REPLACE TABLE second_lowest_bid_ratio AS
 WITH amounts AS (
     SELECT
         s.line,
-        s.ocid,
-        s.supplier_id AS winner,
+        any_value(s.ocid) AS ocid,
+        any_value(s.supplier_id) AS winner,
         min(b.amount) FILTER (WHERE b.tenderer_id = s.supplier_id) AS winner_amount,
         arg_min(b.tenderer_id, {'amount': b.amount, 'position': b.position})
             FILTER (WHERE b.tenderer_id <> s.supplier_id) AS second,
@@ -88,7 +95,7 @@ WITH amounts AS (
     FROM sole_award AS s
     JOIN valid_priced_bid AS b ON b.line = s.line
     WHERE s.price_comparison
-    GROUP BY s.line, s.ocid, s.supplier_id
+    GROUP BY s.line
 )
 SELECT line, ocid, winner, second, winner_amount, second_amount,
     (second_amount - winner_amount) / winner_amount AS ratio
