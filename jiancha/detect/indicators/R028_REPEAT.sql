@@ -1,13 +1,8 @@
 -- R028's identical prices (see R028.sql), kept only where the two tied tenderers bid together in at
 -- least $min_shared_processes processes.
-WITH repeated_price AS (
-    -- an amount more than one bid of a process names: a cheap group on plain columns first, so that
-    -- tenderer lists are sorted and compared only for these few bids
-    SELECT line, amount, currency FROM bids
-    WHERE amount IS NOT NULL AND currency IS NOT NULL
-    GROUP BY line, amount, currency HAVING count(*) > 1
-),
-priced AS (
+-- Only the amounts more than one bid of a process names (staged: repeated_price) can tie, so that
+-- tenderer lists are sorted and compared for these few bids only.
+WITH priced AS (
     SELECT b.line, b.ocid, b.amount, b.currency, list_sort(list_distinct(b.tenderer_ids)) AS ids
     FROM submitted_bid AS b
     JOIN repeated_price AS r ON r.line = b.line AND r.amount = b.amount AND r.currency = b.currency

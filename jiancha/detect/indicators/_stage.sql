@@ -53,6 +53,12 @@ SELECT coalesce(
     (SELECT first(currency ORDER BY line, position) FROM bids WHERE currency IS NOT NULL AND amount IS NOT NULL)
 ) AS currency
 ;
+-- Amounts more than one bid of a process names (R028, R028_REPEAT): a group on plain columns, once.
+CREATE OR REPLACE TABLE repeated_price AS
+SELECT line, amount, currency FROM bids
+WHERE amount IS NOT NULL AND currency IS NOT NULL
+GROUP BY line, amount, currency HAVING count(*) > 1
+;
 -- Processes whose awards are all final (active, cancelled or unsuccessful), so results are stable.
 CREATE OR REPLACE VIEW final_awards AS
 SELECT p.line, p.ocid, p.price_comparison
