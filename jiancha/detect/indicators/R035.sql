@@ -13,12 +13,12 @@ suppliers AS (
 tenderers AS (
     SELECT
         b.line,
-        b.ocid,
+        any_value(b.ocid) AS ocid,
         list_sort(list_distinct(flatten(list(b.tenderer_ids) FILTER (WHERE b.status = 'valid')))) AS valid,
         list_distinct(flatten(list(b.tenderer_ids) FILTER (WHERE b.status = 'disqualified'))) AS disqualified
     FROM bids AS b JOIN candidates AS f ON f.line = b.line
     WHERE b.tenderer_count IS NOT NULL
-    GROUP BY b.line, b.ocid
+    GROUP BY b.line
 ),
 flagged AS (
     SELECT t.ocid, t.valid[1] AS winner, array_length(list_filter(t.disqualified, lambda x: NOT list_contains(t.valid, x))) AS others
