@@ -223,20 +223,20 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
         rows = connection.execute(
             f"""
             WITH rows AS (
-                SELECT f.fid, 'Tender' AS kind, p.ocid, p.line AS line, -1 AS position,
+                SELECT f.fid, 'Tender' AS kind, p.ocid, p.line AS line, 0 AS part, 0 AS position,
                     to_json({{buyer: p.buyer_name, buyer_id: p.buyer_id, method: p.procurement_method_details,
                               start: p.period_start, "end": p.period_end, tenderers: p.number_of_tenderers,
                               value: p.value_amount}}) AS fields,
                     p._feed, p._batch, p._file, p._row
                 FROM _finding AS f JOIN process AS p ON p.ocid = f.ocid
                 UNION ALL
-                SELECT f.fid, 'Bid', b.ocid, b.line, b.position,
+                SELECT f.fid, 'Bid', b.ocid, b.line, 1, b.position,
                     to_json({{tenderers: b.tenderer_ids, names: b.tenderer_names, status: b.status,
                               amount: b.amount, currency: b.currency, date: b.date}}),
                     b._feed, b._batch, b._file, b._row
                 FROM _finding AS f JOIN bids AS b ON b.ocid = f.ocid
                 UNION ALL
-                SELECT f.fid, 'Award', a.ocid, a.line, 1000000 + a.position,
+                SELECT f.fid, 'Award', a.ocid, a.line, 2, a.position,
                     to_json({{suppliers: a.supplier_ids, names: a.supplier_names, status: a.status,
                               amount: a.amount, date: a.date}}),
                     a._feed, a._batch, a._file, a._row
@@ -244,8 +244,8 @@ def context(connection: duckdb.DuckDBPyConnection, findings: list[Finding]) -> l
             )
             SELECT fid, kind, ocid, fields, _feed, _batch, _file, _row
             FROM rows
-            QUALIFY row_number() OVER (PARTITION BY fid ORDER BY ocid, line, position) <= {EVIDENCE_PER_FINDING}
-            ORDER BY fid, ocid, line, position
+            QUALIFY row_number() OVER (PARTITION BY fid ORDER BY ocid, line, part, position) <= {EVIDENCE_PER_FINDING}
+            ORDER BY fid, ocid, line, part, position
             """
         ).fetchall()
         parties = connection.execute(

@@ -25,6 +25,7 @@ PROCESS = pa.schema(
         ("ocid", pa.string()),
         ("buyer_id", pa.string()),
         ("buyer_name", pa.string()),
+        ("title", pa.string()),  # 项目名称
         ("procuring_entity_id", pa.string()),
         ("tender_status", pa.string()),
         ("procurement_method", pa.string()),
@@ -157,6 +158,7 @@ def flatten(releases: Iterable[tuple[int, object]], file_name: str = "") -> Flat
                 "ocid": ocid,
                 "buyer_id": _text(_object(release.get("buyer")).get("id")),
                 "buyer_name": _text(_object(release.get("buyer")).get("name")),
+                "title": _text(tender.get("title")),
                 "procuring_entity_id": _text(_object(tender.get("procuringEntity")).get("id")),
                 "tender_status": _text(tender.get("status")),
                 "procurement_method": _text(tender.get("procurementMethod")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,19 @@ MAKEUP_WORKDAYS_2025 = {
     dt.date(2025, 10, 11),
 }
 
+# Specialised services only a hospital with that equipment buys: the SINGLE_BUYER_SUPPLIER
+# look-alike's market of one buyer. A county's is chosen by its code (crc32), so that the counties of
+# one region mostly buy different ones.
+SPECIALISED_SERVICES = (
+    "高压氧舱维护保养服务",
+    "医用直线加速器维保服务",
+    "磁共振成像系统维保服务",
+    "数字减影血管造影机维保服务",
+    "血液透析水处理系统维保服务",
+    "医用气体管道系统维保服务",
+    "伽马刀设备维保服务",
+    "放射治疗计划系统维保服务",
+)
 
 # The feeds in the order they are written (decisions first: several feeds must agree on them).
 FEED_STEPS = (
@@ -1200,8 +1214,10 @@ class CountyFeeds:
         record: Record | None = None,
         price: float | None = None,
         cycle: int = -1,
+        item: str | None = None,
     ) -> dict[str, Any]:
-        """Write one procurement across the tender, bid, bond and award files and the OCDS release."""
+        """Write one procurement across the tender, bid, bond and award files and the OCDS release;
+        ``item`` (采购内容) stands in for the industry's usual item."""
         c = self.c
         unit = c.units[unit_index]
         self.tender_serial += 1
@@ -1209,7 +1225,8 @@ class CountyFeeds:
         ind = self.inds[industry]
         days = rng.randint(5, 12) if short or (bids and rng.random() < 0.05) else rng.randint(20, 30)
         deadline = dt.datetime.combine(publish + dt.timedelta(days=days), dt.time(9, 30))
-        title = f"{unit.name}{ind['item']}项目"
+        item = item or ind["item"]
+        title = f"{unit.name}{item}项目"
         category = {"goods": "货物", "works": "工程", "services": "服务"}[ind["kind"]]
         competitive = bool(bids)
         rows: dict[str, Any] = {"bids": [], "bonds": []}
@@ -1271,7 +1288,7 @@ class CountyFeeds:
         awarded = (deadline.date() if competitive else publish) + dt.timedelta(days=rng.randint(3, 15))
         signed = awarded + dt.timedelta(days=rng.randint(2, 20))
         rows["award"] = self.t_awards.write(
-            [f"HT{number}", number, unit.name, unit.uscc, winner_co.name, winner_co.uscc, amount, ind["item"], method, awarded, signed], protect=protect
+            [f"HT{number}", number, unit.name, unit.uscc, winner_co.name, winner_co.uscc, amount, item, method, awarded, signed], protect=protect
         )  # fmt: skip
         party = parties.setdefault(
             winner_co.uscc,
@@ -1575,7 +1592,9 @@ class CountyFeeds:
     def _plant_single_buyer(self, rng: random.Random, by_industry: dict[int, list[int]]) -> None:
         c, plan = self.c, self.plan
 
-        def series(record: Record, unit: int, supplier: int, industry: int, wins: int) -> None:
+        def series(
+            record: Record, unit: int, supplier: int, industry: int, wins: int, item: str | None = None
+        ) -> None:
             for _ in range(wins):
                 low, high = self.inds[industry]["contract"]
                 value = round(max(250_000, low * (high / low) ** rng.random()), -3)
@@ -1598,6 +1617,7 @@ class CountyFeeds:
                     protect=True,
                     record=record,
                     price=price,
+                    item=item,
                 )
 
         buyers = [u for u, unit in enumerate(c.units) if unit.buys in ("works", "mixed")]
@@ -1631,10 +1651,14 @@ class CountyFeeds:
         plan.reserved.add(supplier)
         record = self.key.lookalike(
             "SINGLE_BUYER_SUPPLIER",
-            "the only supplier of a specialised service (hyperbaric-chamber maintenance) that only this hospital buys; every tender had rival bids",
+            "the only supplier of a specialised service (the upkeep of special equipment, e.g. a hyperbaric chamber) that only this hospital buys; every tender had rival bids",
         )
         record.entity("Company", c.companies[supplier].cid, "supplier", uscc=c.companies[supplier].uscc)
-        series(record, hospitals[0], supplier, medical, 5)
+        # What the tenders and awards name (项目名称, 采购内容) shows the market: no other buyer in the
+        # county buys this service.
+        service = SPECIALISED_SERVICES[zlib.crc32(c.code.encode()) % len(SPECIALISED_SERVICES)]
+        record.facts["item"] = service
+        series(record, hospitals[0], supplier, medical, 5, item=service)
 
     # -- 民政局: social assistance (低保, 特困供养, 临时救助) -----------------------------------
 

@@ -14,7 +14,11 @@ OTHER_BUYER = {"id": "B2", "name": "另一局"}
 
 
 def _release(
-    ocid: str, bids: list[tuple[str, float]] | None, winner: str, buyer: dict[str, str] = BUYER
+    ocid: str,
+    bids: list[tuple[str, float]] | None,
+    winner: str,
+    buyer: dict[str, str] = BUYER,
+    title: str | None = None,
 ) -> dict[str, Any]:
     release: dict[str, Any] = {
         "ocid": ocid,
@@ -33,6 +37,8 @@ def _release(
                 for t, a in bids
             ]
         }
+    if title is not None:
+        release["tender"]["title"] = title
     return release
 
 
@@ -85,3 +91,23 @@ def test_a_supplier_at_one_buyer_counts_competitive_wins(tmp_path: Path):
     elsewhere = [_release(f"e{i}", [("S", 100_000), ("R", 105_000)], "S", OTHER_BUYER) for i in range(2)]
     assert _run(tmp_path, [*tendered, *elsewhere[:1]], "SINGLE_BUYER_SUPPLIER") == {("Tenderer", "S")}
     assert _run(tmp_path, [*tendered, *elsewhere], "SINGLE_BUYER_SUPPLIER") == set()
+
+
+def test_a_supplier_of_what_only_its_buyer_buys_is_not_single_buyer(tmp_path: Path):
+    # The upkeep of the bureau's hyperbaric chamber (项目名称 less the buyer's name): no other buyer
+    # buys it, so whoever supplies it wins at that one buyer only.
+    upkeep = [
+        _release(f"h{i}", [("S", 100_000), ("R", 105_000)], "S", title="测试局高压氧舱维护项目")
+        for i in range(4)
+    ]
+    assert _run(tmp_path, upkeep, "SINGLE_BUYER_SUPPLIER") == set()
+    assert _run(tmp_path, upkeep, "SINGLE_BUYER_SUPPLIER", exempt_single_buyer_markets=False) == {
+        ("Tenderer", "S")
+    }
+    # Another buyer buys the same service from another firm: a market of two buyers, and S's wins
+    # at one of them count again.
+    rival = _release("o1", [("T", 90_000), ("S", 95_000)], "T", OTHER_BUYER, title="另一局高压氧舱维护项目")
+    assert _run(tmp_path, [*upkeep, rival], "SINGLE_BUYER_SUPPLIER") == {("Tenderer", "S")}
+    # What the titles do not name is no market of one: S is flagged as before.
+    untitled = [_release(f"u{i}", [("S", 100_000), ("R", 105_000)], "S") for i in range(4)]
+    assert _run(tmp_path, untitled, "SINGLE_BUYER_SUPPLIER") == {("Tenderer", "S")}

@@ -1,8 +1,11 @@
+-- Only the amounts more than one bid of a process names (staged: repeated_price) can tie, so that
+-- tenderer lists are sorted and compared for these few bids only.
 WITH priced AS (
     SELECT b.line, b.ocid, b.amount, b.currency, list_sort(list_distinct(b.tenderer_ids)) AS ids
     FROM submitted_bid AS b
+    JOIN repeated_price AS r ON r.line = b.line AND r.amount = b.amount AND r.currency = b.currency
     JOIN process AS p ON p.line = b.line
-    WHERE p.price_comparison AND b.amount IS NOT NULL AND b.currency IS NOT NULL AND array_length(b.tenderer_ids) > 0
+    WHERE p.price_comparison AND array_length(b.tenderer_ids) > 0
 ),
 same_price AS (
     -- different tenderer sets at one price (min <> max: cheaper than counting distinct sets)

@@ -1,17 +1,24 @@
-WITH suppliers AS (
+WITH candidates AS (
+    -- processes with a disqualified bid: a cheap group on plain columns first, so that the lists of
+    -- tenderers and suppliers are built only for these
+    SELECT b.line FROM bids AS b JOIN final_awards AS f ON f.line = b.line
+    WHERE b.tenderer_count IS NOT NULL AND b.status = 'disqualified'
+    GROUP BY b.line
+),
+suppliers AS (
     SELECT a.line, list_sort(list_distinct(flatten(list(a.supplier_ids)))) AS ids
-    FROM awards AS a JOIN final_awards AS f ON f.line = a.line
+    FROM awards AS a JOIN candidates AS f ON f.line = a.line
     WHERE a.status = 'active' GROUP BY a.line
 ),
 tenderers AS (
     SELECT
         b.line,
-        b.ocid,
+        any_value(b.ocid) AS ocid,
         list_sort(list_distinct(flatten(list(b.tenderer_ids) FILTER (WHERE b.status = 'valid')))) AS valid,
         list_distinct(flatten(list(b.tenderer_ids) FILTER (WHERE b.status = 'disqualified'))) AS disqualified
-    FROM bids AS b JOIN final_awards AS f ON f.line = b.line
+    FROM bids AS b JOIN candidates AS f ON f.line = b.line
     WHERE b.tenderer_count IS NOT NULL
-    GROUP BY b.line, b.ocid
+    GROUP BY b.line
 ),
 flagged AS (
     SELECT t.ocid, t.valid[1] AS winner, array_length(list_filter(t.disqualified, lambda x: NOT list_contains(t.valid, x))) AS others

@@ -1,16 +1,17 @@
-WITH submitted AS (
-    SELECT b.*
-    FROM submitted_bid AS b
-    JOIN process AS p ON p.line = b.line
-    WHERE p.price_comparison AND EXISTS (SELECT 1 FROM awards AS a WHERE a.line = b.line AND a.status = 'active')
-),
-lowest AS (
-    -- a process with a submitted bid of unknown amount cannot say which bid was lowest
-    SELECT line, ocid, arg_min(status, {'amount': amount, 'position': position}) AS status
-    FROM submitted
-    WHERE currency = (SELECT currency FROM main_currency)
-    GROUP BY line, ocid
-    HAVING line NOT IN (SELECT line FROM submitted WHERE amount IS NULL OR currency IS NULL)
+-- The lowest submitted bid of each process (one pass over narrow rows, grouped on the process
+-- number); a process with a submitted bid of unknown amount cannot say which bid was lowest. Price
+-- comparison and an active award are asked of the processes after, not of every bid.
+WITH lowest AS (
+    SELECT line,
+        arg_min(status, {'amount': amount, 'position': position})
+            FILTER (WHERE currency = (SELECT currency FROM main_currency)) AS status
+    FROM submitted_bid
+    GROUP BY line
+    HAVING count(*) FILTER (WHERE amount IS NULL OR currency IS NULL) = 0
 )
-SELECT 'OCID' AS group_name, ocid AS identifier, 1.0 AS value, [ocid] AS ocids
-FROM lowest WHERE status = 'disqualified' GROUP BY ocid
+SELECT 'OCID' AS group_name, p.ocid AS identifier, 1.0 AS value, [p.ocid] AS ocids
+FROM lowest AS l
+JOIN process AS p ON p.line = l.line
+WHERE l.status = 'disqualified' AND p.price_comparison
+    AND EXISTS (SELECT 1 FROM awards AS a WHERE a.line = l.line AND a.status = 'active')
+GROUP BY p.ocid

@@ -3,22 +3,35 @@
 -- process (ocid = tenderId); the buyer is also the procuring entity; bids are valid unless marked
 -- disqualified; every award is active. Statements are separated by a line holding only ";".
 CREATE OR REPLACE TABLE src_process AS
-WITH tenders AS (
-    SELECT * FROM "Tender"
-    QUALIFY row_number() OVER (PARTITION BY tenderId ORDER BY _batch DESC, _row DESC) = 1
+-- The latest row of each tender and its line (in the order of the tender numbers): a group and a
+-- sort over the key columns only, the wide rows joined after (a window over them costs the most).
+WITH latest AS (
+    SELECT tenderId, max({'batch': _batch, 'row': _row}) AS k FROM "Tender" GROUP BY tenderId
+),
+keyed AS (
+    SELECT tenderId, k['batch'] AS _batch, k['row'] AS _row, row_number() OVER (ORDER BY tenderId) AS line
+    FROM latest
+),
+tenders AS (
+    SELECT t.*, k.line
+    FROM "Tender" AS t JOIN keyed AS k ON k.tenderId = t.tenderId AND k._batch = t._batch AND k._row = t._row
 ),
 -- Set work rather than a subquery per tender: bidders and awards counted once, by tender.
-bid_counts AS (SELECT tenderId, count(DISTINCT bidder) AS bidders FROM "Bid" GROUP BY tenderId),
+-- (distinct pairs, then a count: cheaper than a distinct aggregate over every bid)
+bid_counts AS (
+    SELECT tenderId, count(*) AS bidders FROM (SELECT DISTINCT tenderId, bidder FROM "Bid") GROUP BY tenderId
+),
 awarded AS (SELECT DISTINCT tenderId FROM "Award"),
 methods AS (
     SELECT method, $pool_procurement_methods::JSON ->> method AS code
     FROM (SELECT DISTINCT method FROM tenders WHERE method IS NOT NULL)
 )
 SELECT
-    row_number() OVER (ORDER BY t.tenderId) AS line,
+    t.line,
     t.tenderId AS ocid,
     t.buyer AS buyer_id,
     t.buyerName AS buyer_name,
+    t.title,
     t.buyer AS procuring_entity_id,
     NULL::VARCHAR AS tender_status,
     m.code AS procurement_method,
@@ -36,11 +49,14 @@ LEFT JOIN bid_counts AS c ON c.tenderId = t.tenderId
 LEFT JOIN awarded AS a ON a.tenderId = t.tenderId
 LEFT JOIN methods AS m ON m.method = t.method
 ;
-CREATE OR REPLACE TABLE src_bid AS
+-- A view: _stage.sql copies it once into bids (a table here too would copy the 5M bids twice).
+CREATE OR REPLACE VIEW src_bid AS
 SELECT
     p.ocid,
     p.line,
-    row_number() OVER (PARTITION BY p.line ORDER BY b._batch, b._row) - 1 AS position,
+    -- Orders the bids of a process as the department's rows came (batch, then row); unlike an OCDS
+    -- file's bid index it does not count from 0 (no sort of every bid to number them).
+    b._batch * 4294967296 + b._row AS position,
     CASE WHEN b.disqualified THEN 'disqualified' ELSE 'valid' END AS status,
     b.amount::DOUBLE AS amount,
     'CNY' AS currency,
@@ -56,7 +72,7 @@ CREATE OR REPLACE TABLE src_award AS
 SELECT
     p.ocid,
     p.line,
-    row_number() OVER (PARTITION BY p.line ORDER BY a._batch, a._row) - 1 AS position,
+    a._batch * 4294967296 + a._row AS position,  -- as a bid's
     'active' AS status,
     [a.supplier] AS supplier_ids,
     1 AS supplier_count,

@@ -7,13 +7,18 @@
 -- h = (n + 1/3)·p + 1/3, linear interpolation between the order statistics around h.
 CREATE OR REPLACE MACRO r8_h(n, p) AS (n + 1.0 / 3.0) * p + 1.0 / 3.0
 ;
+-- The list is sorted once: list_transform over a one-element list binds the sorted list to s (a
+-- macro repeats its argument, and each list_sort of a province's million ratios would sort again).
 CREATE OR REPLACE MACRO r8_quantile(v, p) AS CASE
     WHEN v IS NULL OR len(v) = 0 THEN NULL
     WHEN floor(r8_h(len(v), p)) <= 0 OR p = 0 THEN list_min(v)
     WHEN floor(r8_h(len(v), p)) >= len(v) OR p = 1 THEN list_max(v)
-    ELSE list_sort(v)[floor(r8_h(len(v), p))::BIGINT]
-        + (r8_h(len(v), p) - floor(r8_h(len(v), p)))
-        * (list_sort(v)[floor(r8_h(len(v), p))::BIGINT + 1] - list_sort(v)[floor(r8_h(len(v), p))::BIGINT])
+    ELSE list_transform(
+        [list_sort(v)],
+        lambda s: s[floor(r8_h(len(s), p))::BIGINT]
+            + (r8_h(len(s), p) - floor(r8_h(len(s), p)))
+            * (s[floor(r8_h(len(s), p))::BIGINT + 1] - s[floor(r8_h(len(s), p))::BIGINT])
+    )[1]
 END
 ;
 -- Contracting processes the indicators consider: a string ocid, not cancelled, not excluded by its
@@ -48,6 +53,12 @@ SELECT coalesce(
     (SELECT first(currency ORDER BY line, position) FROM bids WHERE currency IS NOT NULL AND amount IS NOT NULL)
 ) AS currency
 ;
+-- Amounts more than one bid of a process names (R028, R028_REPEAT): a group on plain columns, once.
+CREATE OR REPLACE TABLE repeated_price AS
+SELECT line, amount, currency FROM bids
+WHERE amount IS NOT NULL AND currency IS NOT NULL
+GROUP BY line, amount, currency HAVING count(*) > 1
+;
 -- Processes whose awards are all final (active, cancelled or unsuccessful), so results are stable.
 CREATE OR REPLACE VIEW final_awards AS
 SELECT p.line, p.ocid, p.price_comparison
@@ -60,10 +71,12 @@ WHERE p.has_awards AND p.has_bids
 ;
 -- Processes with exactly one active award, made to exactly one supplier.
 CREATE OR REPLACE VIEW sole_award AS
-SELECT f.line, f.ocid, f.price_comparison, any_value(a.supplier_ids[1]) AS supplier_id
+-- (grouped by the process number alone: its ocid and price comparison go along)
+SELECT f.line, any_value(f.ocid) AS ocid, any_value(f.price_comparison) AS price_comparison,
+    any_value(a.supplier_ids[1]) AS supplier_id
 FROM final_awards AS f
 JOIN awards AS a ON a.line = f.line AND a.status = 'active'
-GROUP BY f.line, f.ocid, f.price_comparison
+GROUP BY f.line
 HAVING count(*) = 1 AND bool_and(a.supplier_count = 1 AND len(a.supplier_ids) = 1)
 ;
 -- Valid bids by one tenderer with an amount in the main currency.
@@ -79,16 +92,16 @@ CREATE OR REPLACE TABLE second_lowest_bid_ratio AS
 WITH amounts AS (
     SELECT
         s.line,
-        s.ocid,
-        s.supplier_id AS winner,
+        any_value(s.ocid) AS ocid,
+        any_value(s.supplier_id) AS winner,
         min(b.amount) FILTER (WHERE b.tenderer_id = s.supplier_id) AS winner_amount,
-        first(b.tenderer_id ORDER BY b.amount, b.position) FILTER (WHERE b.tenderer_id <> s.supplier_id)
-            AS second,
+        arg_min(b.tenderer_id, {'amount': b.amount, 'position': b.position})
+            FILTER (WHERE b.tenderer_id <> s.supplier_id) AS second,
         min(b.amount) FILTER (WHERE b.tenderer_id <> s.supplier_id) AS second_amount
     FROM sole_award AS s
     JOIN valid_priced_bid AS b ON b.line = s.line
     WHERE s.price_comparison
-    GROUP BY s.line, s.ocid, s.supplier_id
+    GROUP BY s.line
 )
 SELECT line, ocid, winner, second, winner_amount, second_amount,
     (second_amount - winner_amount) / winner_amount AS ratio
@@ -101,36 +114,40 @@ WHERE winner_amount IS NOT NULL AND second_amount IS NOT NULL AND second_amount 
 -- Uniform(b1, bn). A screen needs 2 bids (CV, SPD, DIFFP), 3 (RD, SKEW, KS) or 4 (KURT); else NULL.
 CREATE OR REPLACE TABLE price_screens AS
 WITH ranked AS (
+    -- one sort of each process's bids: every window shares the partition and the order
     SELECT line, ocid, amount,
         row_number() OVER (PARTITION BY line ORDER BY amount, position) AS i,
-        count(*) OVER (PARTITION BY line) AS n,
-        min(amount) OVER (PARTITION BY line) AS b1,
-        max(amount) OVER (PARTITION BY line) AS bn
+        count(*) OVER (
+            PARTITION BY line ORDER BY amount, position ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS n,
+        first_value(amount) OVER (
+            PARTITION BY line ORDER BY amount, position ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS b1,
+        last_value(amount) OVER (
+            PARTITION BY line ORDER BY amount, position ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) AS bn
     FROM valid_priced_bid
     WHERE amount > 0
-),
-ks AS (
-    SELECT line,
-        max(greatest(
-            i / n - (amount - b1) / nullif(bn - b1, 0),
-            (amount - b1) / nullif(bn - b1, 0) - (i - 1) / n
-        )) AS ks
-    FROM ranked GROUP BY line
 )
 SELECT
-    r.line,
-    any_value(r.ocid) AS ocid,
-    any_value(r.n) AS bids,
-    CASE WHEN any_value(r.n) >= 2 THEN stddev_samp(r.amount) / avg(r.amount) END AS cv,
-    CASE WHEN any_value(r.n) >= 2 THEN (any_value(r.bn) - any_value(r.b1)) / any_value(r.b1) END AS spd,
-    CASE WHEN any_value(r.n) >= 2 THEN (max(r.amount) FILTER (WHERE r.i = 2) - any_value(r.b1)) / any_value(r.b1) END
+    line,
+    any_value(ocid) AS ocid,
+    any_value(n) AS bids,
+    CASE WHEN any_value(n) >= 2 THEN stddev_samp(amount) / avg(amount) END AS cv,
+    CASE WHEN any_value(n) >= 2 THEN (any_value(bn) - any_value(b1)) / any_value(b1) END AS spd,
+    CASE WHEN any_value(n) >= 2 THEN (max(amount) FILTER (WHERE i = 2) - any_value(b1)) / any_value(b1) END
         AS diffp,
-    CASE WHEN any_value(r.n) >= 3
-        THEN (max(r.amount) FILTER (WHERE r.i = 2) - any_value(r.b1))
-            / nullif(stddev_samp(r.amount) FILTER (WHERE r.i >= 2), 0)
+    CASE WHEN any_value(n) >= 3
+        THEN (max(amount) FILTER (WHERE i = 2) - any_value(b1))
+            / nullif(stddev_samp(amount) FILTER (WHERE i >= 2), 0)
     END AS rd,
-    CASE WHEN any_value(r.n) >= 3 THEN skewness(r.amount) END AS skew,
-    CASE WHEN any_value(r.n) >= 4 THEN kurtosis(r.amount) END AS kurt,
-    CASE WHEN any_value(r.n) >= 3 THEN any_value(k.ks) END AS ks
-FROM ranked AS r JOIN ks AS k ON k.line = r.line
-GROUP BY r.line
+    CASE WHEN any_value(n) >= 3 THEN skewness(amount) END AS skew,
+    CASE WHEN any_value(n) >= 4 THEN kurtosis(amount) END AS kurt,
+    CASE WHEN any_value(n) >= 3
+        THEN max(greatest(
+            i / n - (amount - b1) / nullif(bn - b1, 0),
+            (amount - b1) / nullif(bn - b1, 0) - (i - 1) / n
+        ))
+    END AS ks
+FROM ranked
+GROUP BY line
