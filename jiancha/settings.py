@@ -245,11 +245,15 @@ LOGGING = {
 
 # --- Jiancha ---------------------------------------------------------------------------------------
 # The supervising body that runs this installation; names the ledger's origin line.
-# The pool's read cache (jiancha/pool/cache.py), one DuckDB file per snapshot: "background" builds it
-# in a thread of the first reader to miss it (readers use the in-memory copy meanwhile), "sync" builds
-# it before answering, "off" never uses it.
-JIANCHA_POOL_CACHE = os.environ.get("JIANCHA_POOL_CACHE", "background")
 JIANCHA_ORIGIN = os.environ.get("JIANCHA_ORIGIN", "jiancha.example/demo-province-commission")
+
+# The pool's read cache (jiancha/pool/cache.py), one DuckDB file per snapshot: "background" builds it
+# in a thread of the first reader to miss it (readers use views over the snapshot's Parquet files
+# meanwhile), "sync" builds it before answering, "off" never uses it.
+JIANCHA_POOL_CACHE = os.environ.get("JIANCHA_POOL_CACHE", "background")
+# DuckDB memory of the cache build (past it, the sort spills to disk) and of each reading process.
+POOL_CACHE_MEMORY_LIMIT = os.environ.get("JIANCHA_POOL_CACHE_MEMORY", "1GB")
+POOL_READER_MEMORY_LIMIT = os.environ.get("JIANCHA_POOL_READER_MEMORY", "1GB")
 
 # Memory DuckDB may take for a batch job's working set (entity resolution) before it spills to disk
 # beside the pool, in DuckDB's notation ("6GB"). Empty: DuckDB's own default, 80 % of the machine.

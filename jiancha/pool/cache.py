@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from django.conf import settings
 
 from . import normalize, store
 from .mapping import literal, quote
@@ -35,8 +36,6 @@ logger = logging.getLogger("jiancha.pool")
 
 # Bump when the layout of the file changes (sort keys, macros): older files are then rebuilt.
 FORMAT = 2
-READER_MEMORY_LIMIT = os.environ.get("JIANCHA_POOL_READER_MEMORY", "1GB")
-MEMORY_LIMIT = os.environ.get("JIANCHA_POOL_CACHE_MEMORY", "1GB")
 
 RETRY_SECONDS = 5.0
 # A build that failed (out of memory or disk) is not tried again at once: at province scale it takes
@@ -94,7 +93,7 @@ def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
             root = duckdb.connect(str(path), read_only=True)
             root.execute("SET autoinstall_known_extensions = false")
             # The file is read through DuckDB's buffer pool: bounded, whatever the pool's size.
-            root.execute(f"SET memory_limit = {literal(READER_MEMORY_LIMIT)}")
+            root.execute(f"SET memory_limit = {literal(settings.POOL_READER_MEMORY_LIMIT)}")
             store.seal(root)
             # Only the latest snapshot's file stays open here; cursors on older ones keep theirs.
             _opened.clear()
@@ -136,7 +135,7 @@ def _write(versions: dict[str, int], target: Path) -> None:
     try:
         # Bounded memory: the sort spills to disk past the limit.
         connection.execute(
-            f"SET memory_limit = {literal(MEMORY_LIMIT)}; SET temp_directory = {literal(str(spill))}"
+            f"SET memory_limit = {literal(settings.POOL_CACHE_MEMORY_LIMIT)}; SET temp_directory = {literal(str(spill))}"
         )
         connection.execute(f"ATTACH {literal(str(partial))} AS cache")
         for name, table in tables().items():
