@@ -23,16 +23,13 @@ TABLE = "IdentityLink"
 def publish(data: pa.Table | pa.RecordBatchReader, note: str = "entity resolution") -> int:
     """Replace the identity map with ``data`` (IdentityLink's columns, provenance optional)."""
     schema = tables()[TABLE].arrow_schema()
-    if isinstance(data, pa.RecordBatchReader):
-        data = data.read_all()
-    for field in schema:
-        if field.name not in data.column_names:
-            data = data.append_column(field, pa.nulls(len(data), field.type))
-    data = data.select(schema.names).cast(schema)
+    batches = data.to_batches() if isinstance(data, pa.Table) else data
+    # Batch by batch: the map of a province holds tens of millions of rows.
+    conformed = pa.RecordBatchReader.from_batches(schema, (_conform(b, schema) for b in batches))
     with store.writer_lock():
         path = store.table_path(TABLE)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_deltalake(str(path), data, mode="overwrite", schema_mode="overwrite")
+        write_deltalake(str(path), conformed, mode="overwrite", schema_mode="overwrite")
         version = store.current_version(TABLE)
         assert version is not None
         with transaction.atomic():
@@ -40,3 +37,14 @@ def publish(data: pa.Table | pa.RecordBatchReader, note: str = "entity resolutio
             versions[TABLE] = version
             PoolSnapshot.objects.create(versions=versions, note=note[:200])
     return version
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch with IdentityLink's columns in order and types; provenance missing becomes null."""
+    columns = [
+        batch.column(field.name).cast(field.type)
+        if field.name in batch.schema.names
+        else pa.nulls(batch.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)

@@ -148,14 +148,23 @@ def run(
         step(f"{kind}: clustering", index * 4 + 3, total)
         figures = _cluster(connection, kind, table, scored)
         result.kinds[kind] = figures
-        maps.append(
-            connection.sql(
-                f"SELECT identity, '{kind}' AS kind, tab AS recordTable, role AS recordRole, batch AS recordBatch, "
-                "row AS recordRow, feed AS recordFeed, file AS recordFile, name, id_number AS idNumber, "
-                f"cluster_id AS clusterId, linked_by AS linkedBy, 'resolve' AS _feed FROM _{kind}_identity"
-            ).to_arrow_table()
+        # One row per mention: at province scale tens of millions, so the map goes to a Parquet file
+        # and then streams into the pool, never whole into Python memory.
+        map_file = state_dir() / f"{kind}_identity.parquet"
+        connection.execute(
+            f"COPY (SELECT identity, '{kind}' AS kind, tab AS recordTable, role AS recordRole, "
+            "batch AS recordBatch, row AS recordRow, feed AS recordFeed, file AS recordFile, name, "
+            "id_number AS idNumber, cluster_id AS clusterId, linked_by AS linkedBy, 'resolve' AS _feed "
+            f"FROM _{kind}_identity) TO {literal(str(map_file))} (FORMAT parquet)"
         )
-    identities.publish(pa.concat_tables(maps), note=f"entity resolution ({mode})")
+        maps.append(map_file)
+    files = ", ".join(literal(str(f)) for f in maps)
+    identities.publish(
+        connection.sql(f"SELECT * FROM read_parquet([{files}])").to_arrow_reader(100_000),
+        note=f"entity resolution ({mode})",
+    )
+    for map_file in maps:
+        map_file.unlink(missing_ok=True)
     (state_dir() / "state.json").write_text(json.dumps({"batches": sorted(batches)}))
     if inspect:
         inspect(connection)
@@ -209,12 +218,9 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
         "JOIN _nodes nl ON nl.record_key = s.l JOIN _nodes nr ON nr.record_key = s.r "
         "LEFT JOIN _decided d ON d.l = least(s.l, s.r) AND d.r = greatest(s.l, s.r)"
     ).fetchall()
-    with_id = {
-        n
-        for (n,) in connection.execute(
-            "SELECT DISTINCT node FROM _nodes WHERE id_number IS NOT NULL"
-        ).fetchall()
-    }
+    # Only nodes on a pair can be merged; a node is "id:<number>" exactly when it carries an identifier
+    # (_node), so the hard rule needs no set of every identifier in the pool.
+    with_id = {node for pair in pairs for node in pair[:2] if node.startswith("id:")}
     edges: list[linkage.Edge] = []
     rejected: set[tuple[str, str]] = set()
     for left, right, probability, decision in pairs:
