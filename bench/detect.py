@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import defaultdict
@@ -193,7 +192,7 @@ def scaled_connection(county: Any, copies: int) -> Any:
 def province(region: Path, copies: int, codes: list[str] | None = None) -> None:
     """Time every procurement indicator (or only ``codes``) over ``copies`` copies of the region's
     procurement. Wall and CPU time (all threads) per indicator: the machine may be shared."""
-    from bench.report import django_in_temp_folder, write_section
+    from bench.report import django_in_temp_folder, load_note, write_section
 
     django_in_temp_folder("bench-detect-province-")
     from jiancha.detect import catalogue, engine
@@ -241,7 +240,6 @@ def province(region: Path, copies: int, codes: list[str] | None = None) -> None:
         f"| {code} | {found} | {seconds:.2f} s | {read / max(seconds, 1e-3) / 1e3:,.0f} k |"
         for code, found, seconds, read in timings
     )
-    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     body = f"""
 Province scale, built from the county region `{region.name}`: its procurement feeds (and the register
 rows of the firms that bid: companies, shareholdings, tax) replicated {copies} times inside DuckDB as
@@ -251,8 +249,7 @@ one (the next in an order by hash, price scaled to its budget) until a tender ha
 {rows["Bid"]:,} bids, {rows["Award"]:,} awards, {rows["BidBond"]:,} bid bonds, {rows["Company"]:,}
 companies, {rows["Ownership"]:,} shareholdings, {rows["TaxPayment"]:,} tax rows.
 
-The machine was shared with other jobs while this ran (load average {busy:.1f} on
-{os.cpu_count()} cores at the end), so the times are upper bounds.
+{load_note()}
 
 Staging (`_pool.sql`, `_stage.sql`): **{stage:.1f} s**. Every procurement indicator, one after the other
 on one DuckDB connection (`engine.evaluate`): **{total - stage:.1f} s**. Together: **{total:.1f} s**
