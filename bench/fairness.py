@@ -80,7 +80,7 @@ def main() -> None:
     person_s, clock = time.perf_counter() - clock, time.perf_counter()
     _units, unit_count = risk.ranked("unit", everything)
     unit_s = time.perf_counter() - clock
-    fairness.review(city)  # the first review materialises the pool for this thread
+    fairness.review(city)  # the first review opens the pool for this thread
     clock = time.perf_counter()
     review = fairness.review(city)
     review_s, clock = time.perf_counter() - clock, time.perf_counter()

@@ -1,7 +1,7 @@
 """The read cache (读取缓存): one DuckDB file per pool snapshot, for profiles and other point lookups.
 
 Reading the Delta tables through Arrow for each of a profile's questions costs seconds; copying them
-into each reader's memory (``store.materialise``) costs gigabytes per process at province scale. So
+into each reader's memory (as readers did before) costs gigabytes per process at province scale. So
 the snapshot's tables are copied once into a DuckDB database file under the pool folder, each table
 sorted by the key profiles look it up by, so that DuckDB's min/max index of each row group skips
 nearly all of them. Readers open the file read-only and share it through the operating system's

@@ -176,18 +176,3 @@ def lookup_columns(name: str, table: Table) -> list[str]:
     wanted += [c for c, kind in table.columns.items() if kind in {"resident_id", "uscc"}]
     wanted += LOOKUP_COLUMNS.get(name, ())
     return [c for c in dict.fromkeys(wanted) if c in table.columns]
-
-
-def materialise(connection: duckdb.DuckDBPyConnection) -> None:
-    """Copy every table into the connection's memory, sorted by its key, for fast point lookups.
-
-    Scanning Parquet through Arrow for each of a profile's fourteen questions costs seconds at county
-    scale; DuckDB's own storage, with min/max indexes over sorted keys, answers each in milliseconds.
-    Done once per snapshot per reader.
-    """
-    for name, table in tables().items():
-        order = sort_key(name, table)
-        sort = f' ORDER BY "{order}"' if order else ""
-        connection.execute(f'CREATE TABLE "_m_{name}" AS SELECT * FROM "{name}"{sort}')
-        connection.unregister(name)
-        connection.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "_m_{name}"')
