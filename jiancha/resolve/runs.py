@@ -243,7 +243,10 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
     _table(connection, "_by_analyst", {"node": sorted(accepted)})
     prefix = "P" if kind == "person" else "C"
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE _{kind}_identity AS SELECT t.*, "
+        # The record's keys and provenance only: its comparison fields (names, pinyin, addresses) are
+        # most of a record's width, and at province scale copying them here spilled 40 GB.
+        f"CREATE OR REPLACE TEMP TABLE _{kind}_identity AS SELECT t.record_key, t.sig, t.tab, t.role, t.batch, "
+        "t.row, t.feed, t.file, t.name, t.id_number, t.source_id, "
         f"'{prefix}' || substr(sha256('jiancha:{kind}:' || coalesce(a.anchor, n.node)), 1, 15) AS identity, "
         "CASE WHEN coalesce(a.anchor, n.node) LIKE 'id:%' THEN substr(coalesce(a.anchor, n.node), 4) END AS cluster_id, "
         "CASE WHEN n.node IN (SELECT node FROM _by_analyst) THEN 'analyst' WHEN t.id_number IS NOT NULL THEN 'identifier' "
