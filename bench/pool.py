@@ -6,7 +6,8 @@ Without --region a county-scale region is generated first (jiancha synth --scale
 is built in a temporary data folder, or in --data-dir (kept, so that the profile part can be run
 again on it with --profiles-only, without importing: e.g. a province-scale pool). The profile part
 builds the snapshot's read cache (timed), then times random person profiles read through it.
-docs/benchmarks.md gets a "Data pool" section (not with --profiles-only: it prints only).
+docs/benchmarks.md gets a "Data pool" section (with --profiles-only: "Data pool: person profiles on a
+loaded pool").
 """
 
 from __future__ import annotations
@@ -180,9 +181,17 @@ and opened read-only by every reader; the lookups are timed after the first read
 server has it.
 """
     )
-    if not args.profiles_only:
-        from bench.report import write_section
+    from bench.report import load_note, write_section
 
+    body += f"\n{load_note()}\n"
+    if args.profiles_only:
+        write_section(
+            "pool-profiles",
+            "Data pool: person profiles on a loaded pool",
+            body,
+            f"uv run python -m bench.pool --data-dir {args.data_dir} --profiles-only --lookups {args.lookups}",
+        )
+    else:
         write_section(
             "pool",
             "Data pool",
