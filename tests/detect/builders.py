@@ -1,20 +1,38 @@
-"""Alerts built directly, for tests of what is computed from them (risk scores, the ethics review)."""
+"""Alerts built directly, for tests of what is computed from them (risk scores, the ethics review), and
+pool tables built in DuckDB for indicator tests."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import pyarrow as pa
 from django.utils import timezone
 
 from jiancha.detect.models import Alert, Run
 from jiancha.orgs.models import Division, Unit
+from jiancha.pool.schema import tables
 from jiancha.synth.ids import resident_id
 
 from ..pool.fixtures import HEADER
 
 _serial = itertools.count(1)
+
+
+def pool_tables(feed: str, batch: int, **data: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection holding every pool table (empty unless given), rows numbered from 2 with
+    ``feed`` and ``batch`` as their provenance."""
+    connection = duckdb.connect()
+    for name, table in tables().items():
+        rows = [
+            {**row, "_feed": feed, "_batch": batch, "_file": f"{name}.csv", "_row": n}
+            for n, row in enumerate(data.get(name, []), start=2)
+        ]
+        connection.register(name, pa.Table.from_pylist(rows, schema=table.arrow_schema()))
+    return connection
 
 
 def run() -> Run:

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from jiancha.detect import catalogue, engine
-from jiancha.pool.schema import tables
+
+from .builders import pool_tables
 
 HOLDER, HELD, SISTER, STRANGER = (
     "91330000HOLDER0001",
@@ -24,13 +24,7 @@ DAY = dt.date(2025, 3, 3)
 
 def staged(**data: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
     """Every pool table (empty unless given, rows numbered from 2), staged as for a pool run."""
-    connection = duckdb.connect()
-    for name, table in tables().items():
-        rows = [
-            {**row, "_feed": "test", "_batch": 1, "_file": f"{name}.csv", "_row": n}
-            for n, row in enumerate(data.get(name, []), start=2)
-        ]
-        connection.register(name, pa.Table.from_pylist(rows, schema=table.arrow_schema()))
+    connection = pool_tables("test", 1, **data)
     engine.stage_pool(connection)
     return connection
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from jiancha.detect import catalogue, engine
-from jiancha.pool.schema import tables
 from jiancha.synth.ids import resident_id, uscc
+
+from .builders import pool_tables
 
 AREA = "331202"
 OFFICIAL = resident_id(AREA, dt.date(1970, 3, 4), 11)
@@ -83,14 +83,7 @@ def deposit(holder: str, amount: float, when: dt.datetime) -> dict:
 
 def pool(**data: list[dict]) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection holding every pool table (empty unless given), rows numbered from 2."""
-    connection = duckdb.connect()
-    for name, table in tables().items():
-        rows = [
-            {**row, "_feed": "bank", "_batch": 7, "_file": f"{name}.csv", "_row": n}
-            for n, row in enumerate(data.get(name, []), start=2)
-        ]
-        connection.register(name, pa.Table.from_pylist(rows, schema=table.arrow_schema()))
-    return connection
+    return pool_tables("bank", 7, **data)
 
 
 def run(code: str, connection: duckdb.DuckDBPyConnection, **parameters: Any) -> list[engine.Finding]:
