@@ -171,11 +171,15 @@ def main() -> None:
     body = (
         f"{header or 'Pool in ' + str(args.data_dir)}; {people}.\n\n| measure | result | target |\n|---|---|---|\n"
         + "\n".join(lines)
+        + (
+            ""
+            if args.profiles_only
+            else "\n\nImport time is dominated by fixed costs per file (about 20 files per county, each a Delta "
+            "commit and a database transaction); the largest file shows the streaming rate."
+        )
         + """
 
-Import time is dominated by fixed costs per file (about 20 files per county, each a Delta commit
-and a database transaction); the largest file shows the streaming rate. CPU time covers all threads.
-Profiles are read from the snapshot's read cache: one DuckDB file per snapshot under the pool
+CPU time covers all threads. Profiles are read from the snapshot's read cache: one DuckDB file per snapshot under the pool
 folder, each table sorted by the key it is looked up by, built once (by the first reader to miss it)
 and opened read-only by every reader; the lookups are timed after the first read, as a running
 server has it.
