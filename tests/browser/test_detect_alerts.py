@@ -10,6 +10,7 @@ from jiancha.detect import actions
 from jiancha.detect.models import Alert
 from jiancha.orgs.models import Division, Unit
 
+from ..detect.builders import alert_like
 from ..detect.conftest import BUYER, DISTRICT, releases
 from .test_pool_pages import sign_in
 
@@ -58,10 +59,10 @@ def test_a_person_alert_names_roles_and_pool_tables(page, live_server, alerts, a
     evidence labelled with the pool table it comes from, the ID number masked."""
     base = Alert.objects.get(code="R036")
     person = "11010519491231002X"
-    alert = Alert.objects.create(
-        fingerprint="b" * 64, code="PAY_AFTER_DEATH", version="v", group="Person", identifier=person,
-        value=3, score=80, severity="high", division=base.division, unit=base.unit,
-        first_run=base.first_run, last_run=base.last_run, last_seen=base.last_seen,
+    alert = alert_like(
+        base,
+        fingerprint="b" * 64, code="PAY_AFTER_DEATH", group="Person", identifier=person,
+        value=3, score=80, severity="high",
         explanation_zh="死亡后仍发放养老金 3 个月", explanation_en="pension paid for 3 months after death",
         entities=[{"kind": "person", "key": person, "name": "张某", "role": "deceased"},
                   {"kind": "company", "key": BUYER, "name": "清河区测试局", "role": "paying unit"}],

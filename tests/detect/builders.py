@@ -82,6 +82,14 @@ def alert(
     )
 
 
+def alert_like(base: Alert, **fields: Any) -> Alert:
+    """An alert in ``base``'s division and unit, of its runs, with ``fields`` for the rest."""
+    return Alert.objects.create(
+        version="v", division=base.division, unit=base.unit, first_run=base.first_run,
+        last_run=base.last_run, last_seen=base.last_seen, **fields,
+    )  # fmt: skip
+
+
 # The ethics review's scene: 40 men in one street of the district, 40 women in another, 5 children and
 # one resident whose registration is cancelled; a person from elsewhere. 8 men and 2 women alerted,
 # 6 of 12 schools and 1 of 12 research institutes.

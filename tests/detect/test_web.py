@@ -9,6 +9,7 @@ from jiancha.access.services import issue_token
 from jiancha.detect import actions
 from jiancha.detect.models import Alert
 
+from .builders import alert_like
 from .conftest import TRADER, WINNER
 
 pytestmark = pytest.mark.django_db
@@ -149,10 +150,10 @@ def test_the_entity_filter_matches_whole_keys_and_refuses_masked_readers_a_perso
 def test_a_person_alert_names_roles_and_pool_tables_in_the_readers_language(client, staff, alerts):
     """People and funds alerts cite pool tables (死亡登记, 发放记录…) and roles beyond procurement's."""
     base = Alert.objects.get(code="R036")
-    person = Alert.objects.create(
-        fingerprint="p" * 64, code="PAY_AFTER_DEATH", version="v", group="Person", identifier=TRADER,
-        value=3, score=80, severity="high", division=base.division, unit=base.unit,
-        first_run=base.first_run, last_run=base.last_run, last_seen=base.last_seen,
+    person = alert_like(
+        base,
+        fingerprint="p" * 64, code="PAY_AFTER_DEATH", group="Person", identifier=TRADER,
+        value=3, score=80, severity="high",
         explanation_zh="死亡后仍发放", explanation_en="paid after death",
         entities=[{"kind": "person", "key": TRADER, "name": "", "role": "deceased"},
                   {"kind": "company", "key": WINNER, "name": "某公司", "role": "relative's company"}],
