@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,13 +157,14 @@ def train(connection: duckdb.DuckDBPyConnection, kind: str, records: str) -> Mod
     share = min(1.0, TRAINING_IDS / n)
     cols = ", ".join(COLUMNS)
     sample = f"id_number IS NOT NULL AND (hash(id_number) % 1000000) / 1000000.0 < {share}"
-    key = "md5(concat_ws('|', id_number, feed, coalesce(name, ''), coalesce(CAST(birth_date AS VARCHAR), ''), coalesce(phone, ''), coalesce(address, '')))"
+    # One training row per department and spelling: a signature borne by three departments counts
+    # three times, as how often departments spell one person alike is what m measures.
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE _train_m AS SELECT {key} AS record_key, id_number AS label, {cols} "
-        f'FROM (SELECT DISTINCT id_number, feed, {cols} FROM "{records}" WHERE {sample})'
+        f"CREATE OR REPLACE TEMP TABLE _train_m AS SELECT sig || ':' || i AS record_key, id_number AS label, "
+        f'{cols} FROM "{records}", range(feeds) t(i) WHERE {sample}'
     )
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE _train_u AS SELECT id_number AS record_key, {', '.join(f'arg_min({c}, record_key) AS {c}' for c in COLUMNS)} "
+        f"CREATE OR REPLACE TEMP TABLE _train_u AS SELECT id_number AS record_key, {', '.join(f'arg_min({c}, sig) AS {c}' for c in COLUMNS)} "
         f'FROM "{records}" WHERE {sample} GROUP BY id_number'
     )
     prior = 1.0 / n
@@ -223,25 +223,23 @@ def score(
     kind: str,
     records: str,
     model: Model,
-    new_batches: Iterable[int] | None = None,
+    incremental: bool = False,
 ) -> str:
     """Score candidate pairs; return the name of a table of pairs above the review threshold.
 
-    With ``new_batches``, only pairs with at least one record from those batches are scored.
+    ``incremental``: only pairs with at least one record from a new batch (``is_new``, set by
+    records.build) are scored.
     """
-    incremental = new_batches is not None
-    batches = ", ".join(str(int(b)) for b in (new_batches or [])) or "NULL"
     keys = BLOCKS[kind]
     semi = " OR ".join(
         f'({", ".join(k)}) IN (SELECT ({", ".join(k)}) FROM "{records}" WHERE id_number IS NULL)'
         for k in keys
     )
-    # One candidate per signature (records alike in every compared field), keyed by the signature.
+    # Records are signatures (records.build): one candidate each, keyed by the signature.
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE _candidates AS SELECT sig AS record_key, any_value(id_number) AS id_number, "
-        + ", ".join(f"any_value({c}) AS {c}" for c in COLUMNS)
-        + f', bool_or(batch IN ({batches})) AS is_new FROM "{records}" WHERE id_number IS NULL OR {semi} '
-        "GROUP BY sig ORDER BY sig"
+        "CREATE OR REPLACE TEMP TABLE _candidates AS SELECT sig AS record_key, id_number, "
+        + ", ".join(COLUMNS)
+        + f', is_new FROM "{records}" WHERE id_number IS NULL OR {semi} ORDER BY sig'
     )
     out = f"_{kind}_scored"
     fields = FIELDS[kind]

@@ -9,6 +9,7 @@ import), birth date and gender (from the row, else from the resident ID), addres
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -115,42 +116,73 @@ SIGNATURE = {
     f"THEN record_key ELSE {SIGNATURE_FIELDS} END",
     "company": SIGNATURE_FIELDS,
 }
+COMPARED = ("id_number", "name", "birth_date", "gender", "phone", "address")
 
 
-def build(
-    connection: duckdb.DuckDBPyConnection, kind: str, table: str | None = None, blind: float = 0.0
-) -> str:
-    """Create ``<kind>_records`` (or ``table``) from the pool views on the connection; return its name.
+def mentions_sql(kind: str, blind: float = 0.0) -> str:
+    """Every mention of the kind, one row each: keys, provenance, compared fields and signature.
 
     ``blind`` is for measurement only: that share of mentions outside the register (Person, Company),
     chosen by a hash of the person and file, lose their identifier but keep the birth date and gender
     read from it — a department that delivers 出生日期 and 性别 but no ID number. Resolution must then
     find them by name, birth date, gender, phone and address.
     """
-    target = table or f"{kind}_records"
     union = " UNION ALL ".join(_select(kind, m) for m in MENTIONS[kind])
-    connection.execute(f'CREATE OR REPLACE TEMP TABLE "_raw_{target}" AS {union}')
-    connection.execute(f'ALTER TABLE "_raw_{target}" ADD COLUMN source_id VARCHAR')
-    connection.execute(f'UPDATE "_raw_{target}" SET source_id = id_number')
-    if blind:
-        connection.execute(
-            f"UPDATE \"_raw_{target}\" SET id_number = NULL WHERE tab NOT IN ('Person', 'Company') "
-            f"AND (hash(id_number || file) % 10000) < {int(blind * 10000)}"
-        )
+    hidden = (
+        f"tab NOT IN ('Person', 'Company') AND (hash(id_number || file) % 10000) < {int(blind * 10000)}"
+        if blind
+        else "FALSE"
+    )
+    blinded = (
+        f"SELECT * EXCLUDE (id_number), CASE WHEN {hidden} THEN NULL ELSE id_number END AS id_number, "
+        f"id_number AS source_id FROM ({union})"
+    )
+    return f"SELECT *, {SIGNATURE[kind]} AS sig FROM ({blinded})"
+
+
+def build(
+    connection: duckdb.DuckDBPyConnection,
+    kind: str,
+    table: str | None = None,
+    blind: float = 0.0,
+    new_batches: Iterable[int] = (),
+) -> str:
+    """Create ``<kind>_records``, one row per signature, and the view ``<kind>_mentions``; return the
+    table's name.
+
+    The mentions stay a view over the pool (a province holds some 85 million): what is compared is
+    kept once per signature, with how many mentions and departments bear it, the first mention (for
+    the review page) and whether one of them is from ``new_batches`` (incremental runs). ``blind``:
+    see ``mentions_sql``.
+    """
+    target = table or f"{kind}_records"
+    mentions = f"{kind}_mentions"
+    connection.execute(f'CREATE OR REPLACE TEMP VIEW "{mentions}" AS {mentions_sql(kind, blind)}')
+    fields = ", ".join(f"any_value({c}) AS {c}" for c in COMPARED)
+    new = ", ".join(str(int(b)) for b in new_batches) or "NULL"
+    # Two steps: per signature and department first (the training counts one row per department and
+    # spelling), then per signature.
+    connection.execute(
+        f'CREATE OR REPLACE TEMP TABLE "_sig_feed_{target}" AS SELECT sig, {fields}, count(*) AS mentions, '
+        "min(struct_pack(batch := batch, row := row, tab := tab, feed := feed, file := file)) AS first, "
+        f'bool_or(batch IN ({new})) AS is_new FROM "{mentions}" GROUP BY sig, feed'
+    )
     distinct = [
         row[0]
         for row in connection.execute(
-            f'SELECT DISTINCT name FROM "_raw_{target}" WHERE name IS NOT NULL'
+            f'SELECT DISTINCT name FROM "_sig_feed_{target}" WHERE name IS NOT NULL'
         ).fetchall()
     ]
     keys = names.name_keys(distinct, company=kind == "company")
     connection.register("_name_keys", keys)
-    connection.execute(
-        f'CREATE OR REPLACE TABLE "{target}" AS SELECT r.*, k.name_norm, k.pinyin, '
-        "k.pinyin[-1] AS py_generic, k.surname_py, "
-        f"{SIGNATURE[kind]} AS sig "
-        f'FROM "_raw_{target}" r LEFT JOIN _name_keys k USING (name) ORDER BY record_key'
-    )
+    connection.execute("CREATE OR REPLACE TEMP TABLE _name_keys_t AS SELECT * FROM _name_keys")
     connection.unregister("_name_keys")
-    connection.execute(f'DROP TABLE "_raw_{target}"')
+    connection.execute(
+        f'CREATE OR REPLACE TABLE "{target}" AS SELECT s.*, k.name_norm, k.pinyin, '
+        "k.pinyin[-1] AS py_generic, k.surname_py FROM ("
+        f"SELECT sig, {fields}, count(*) AS feeds, sum(mentions)::BIGINT AS mentions, min(first) AS first, "
+        f'bool_or(is_new) AS is_new FROM "_sig_feed_{target}" GROUP BY sig) s LEFT JOIN _name_keys_t k USING (name)'
+    )
+    connection.execute(f'DROP TABLE "_sig_feed_{target}"')
+    connection.execute("DROP TABLE _name_keys_t")
     return target

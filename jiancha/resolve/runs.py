@@ -123,19 +123,18 @@ def run(
     usable = usable and all(_load_model(k) is not None and edges_path(k).exists() for k in records.KINDS)
     mode = "incremental" if usable else "full"
     result = RunResult(mode, 0.0)
-    maps = []
     total = len(records.KINDS) * 4
+    new = sorted(batches - done) if mode == "incremental" else []
     for index, kind in enumerate(records.KINDS):
         step(f"{kind}: records", index * 4, total)
-        table = records.build(connection, kind, blind=blind)
+        table = records.build(connection, kind, blind=blind, new_batches=new)
         model = None if retrain else _load_model(kind)
         if model is None:
             step(f"{kind}: training", index * 4 + 1, total)
             model = linkage.train(connection, kind, table)
             _save_model(model)
         step(f"{kind}: scoring", index * 4 + 2, total)
-        new = sorted(batches - done) if mode == "incremental" else None
-        scored = linkage.score(connection, kind, table, model, new)
+        scored = linkage.score(connection, kind, table, model, incremental=mode == "incremental")
         if mode == "incremental":
             connection.execute(
                 f"INSERT INTO {scored} SELECT * FROM read_parquet('{edges_path(kind)}') "
@@ -146,25 +145,21 @@ def run(
             f"COPY (SELECT DISTINCT * FROM {scored} ORDER BY ALL) TO '{edges_path(kind)}' (FORMAT parquet)"
         )
         step(f"{kind}: clustering", index * 4 + 3, total)
-        figures = _cluster(connection, kind, table, scored)
-        result.kinds[kind] = figures
-        # One row per mention: at province scale tens of millions, so the map goes to a Parquet file
-        # and then streams into the pool, never whole into Python memory.
-        map_file = state_dir() / f"{kind}_identity.parquet"
-        connection.execute(
-            f"COPY (SELECT identity, '{kind}' AS kind, tab AS recordTable, role AS recordRole, "
-            "batch AS recordBatch, row AS recordRow, feed AS recordFeed, file AS recordFile, name, "
-            "id_number AS idNumber, cluster_id AS clusterId, linked_by AS linkedBy, 'resolve' AS _feed "
-            f"FROM _{kind}_identity) TO {literal(str(map_file))} (FORMAT parquet)"
-        )
-        maps.append(map_file)
-    files = ", ".join(literal(str(f)) for f in maps)
+        result.kinds[kind] = _cluster(connection, kind, table, scored)
+    # One row per mention: at province scale some 85 million, streamed from the pool's tables into
+    # the new map, never whole in memory.
     identities.publish(
-        connection.sql(f"SELECT * FROM read_parquet([{files}])").to_arrow_reader(100_000),
+        connection.sql(
+            " UNION ALL ".join(
+                f"SELECT identity, '{kind}' AS kind, tab AS recordTable, role AS recordRole, "
+                "batch AS recordBatch, row AS recordRow, feed AS recordFeed, file AS recordFile, name, "
+                "id_number AS idNumber, cluster_id AS clusterId, linked_by AS linkedBy, 'resolve' AS _feed "
+                f"FROM _{kind}_identity"
+                for kind in records.KINDS
+            )
+        ).to_arrow_reader(100_000),
         note=f"entity resolution ({mode})",
     )
-    for map_file in maps:
-        map_file.unlink(missing_ok=True)
     (state_dir() / "state.json").write_text(json.dumps({"batches": sorted(batches)}))
     if inspect:
         inspect(connection)
@@ -207,15 +202,11 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
         },
     )
     # Pairs are scored between signatures; a node is an identifier, or a signature without one.
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE _nodes AS SELECT sig AS record_key, any_value("
-        f'{_node("t")}) AS node, any_value(id_number) AS id_number FROM "{table}" t GROUP BY sig'
-    )
     pairs = connection.execute(
-        "SELECT nl.node, nr.node, s.match_probability, d.decision FROM ("
+        f"SELECT {_node('nl')}, {_node('nr')}, s.match_probability, d.decision FROM ("
         f"SELECT record_key_l AS l, record_key_r AS r, match_probability FROM {scored} "
         "UNION ALL SELECT l, r, NULL FROM _decided) s "
-        "JOIN _nodes nl ON nl.record_key = s.l JOIN _nodes nr ON nr.record_key = s.r "
+        f'JOIN "{table}" nl ON nl.sig = s.l JOIN "{table}" nr ON nr.sig = s.r '
         "LEFT JOIN _decided d ON d.l = least(s.l, s.r) AND d.r = greatest(s.l, s.r)"
     ).fetchall()
     # Only nodes on a pair can be merged; a node is "id:<number>" exactly when it carries an identifier
@@ -239,23 +230,31 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
             anchors[root] = node
     accepted = {e.left for e in edges if e.probability > 1} | {e.right for e in edges if e.probability > 1}
     nodes = sorted(roots)
-    _table(connection, "_anchor", {"node": nodes, "anchor": [anchors[roots[n]] for n in nodes]})
-    _table(connection, "_by_analyst", {"node": sorted(accepted)})
+    _table(connection, f"_{kind}_anchor", {"node": nodes, "anchor": [anchors[roots[n]] for n in nodes]})
+    _table(connection, f"_{kind}_by_analyst", {"node": sorted(accepted)})
     prefix = "P" if kind == "person" else "C"
+    # Per mention, a view over the pool (records.build): only nodes on a pair have an anchor other
+    # than themselves, so the rest of the province's mentions need no join but a small one.
+    anchor = "coalesce(a.anchor, m.node)"
     connection.execute(
-        # The record's keys and provenance only: its comparison fields (names, pinyin, addresses) are
-        # most of a record's width, and at province scale copying them here spilled 40 GB.
-        f"CREATE OR REPLACE TEMP TABLE _{kind}_identity AS SELECT t.record_key, t.sig, t.tab, t.role, t.batch, "
-        "t.row, t.feed, t.file, t.name, t.id_number, t.source_id, "
-        f"'{prefix}' || substr(sha256('jiancha:{kind}:' || coalesce(a.anchor, n.node)), 1, 15) AS identity, "
-        "CASE WHEN coalesce(a.anchor, n.node) LIKE 'id:%' THEN substr(coalesce(a.anchor, n.node), 4) END AS cluster_id, "
-        "CASE WHEN n.node IN (SELECT node FROM _by_analyst) THEN 'analyst' WHEN t.id_number IS NOT NULL THEN 'identifier' "
-        "WHEN a.anchor IS NOT NULL AND a.anchor <> n.node THEN 'model' ELSE 'none' END AS linked_by "
-        f'FROM "{table}" t JOIN _nodes n ON n.record_key = t.sig LEFT JOIN _anchor a ON a.node = n.node'
+        f"CREATE OR REPLACE TEMP VIEW _{kind}_identity AS SELECT m.record_key, m.sig, m.tab, m.role, m.batch, "
+        "m.row, m.feed, m.file, m.name, m.id_number, m.source_id, "
+        f"'{prefix}' || substr(sha256('jiancha:{kind}:' || {anchor}), 1, 15) AS identity, "
+        f"CASE WHEN {anchor} LIKE 'id:%' THEN substr({anchor}, 4) END AS cluster_id, "
+        f"CASE WHEN m.node IN (SELECT node FROM _{kind}_by_analyst) THEN 'analyst' "
+        "WHEN m.id_number IS NOT NULL THEN 'identifier' "
+        "WHEN a.anchor IS NOT NULL AND a.anchor <> m.node THEN 'model' ELSE 'none' END AS linked_by "
+        f'FROM (SELECT *, {_node("x")} AS node FROM "{kind}_mentions" x) m '
+        f"LEFT JOIN _{kind}_anchor a ON a.node = m.node"
     )
     figures = KindFigures()
+    # Counted over signatures, not the mentions' view: an identity is an identifier, or the anchor of a
+    # cluster without one.
     figures.records, figures.records_without_id, figures.identities = connection.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE id_number IS NULL), count(DISTINCT identity) FROM _{kind}_identity"
+        "SELECT sum(mentions), coalesce(sum(mentions) FILTER (WHERE id_number IS NULL), 0), "
+        "count(DISTINCT id_number) + count(DISTINCT CASE WHEN id_number IS NULL AND coalesce(a.anchor, '') NOT LIKE 'id:%' "
+        f"THEN coalesce(a.anchor, 'sig:' || sig) END) "
+        f"FROM \"{table}\" r LEFT JOIN _{kind}_anchor a ON r.id_number IS NULL AND a.node = 'sig:' || r.sig"
     ).fetchall()[0]
     figures.pairs_scored = connection.execute(f"SELECT count(*) FROM {scored}").fetchall()[0][0]
     figures.links_by_model = sum(
@@ -303,9 +302,8 @@ def record_summaries(
         return {}
     placeholders = ", ".join("?" for _ in keys)
     result = connection.execute(
-        "SELECT sig, any_value(tab), any_value(feed), any_value(file), min(row), any_value(name), any_value(id_number), "
-        "CAST(any_value(birth_date) AS VARCHAR), any_value(gender), any_value(phone), any_value(address), count(*) "
-        f'FROM "{kind}_records" WHERE sig IN ({placeholders}) GROUP BY sig',
+        "SELECT sig, first.tab, first.feed, first.file, first.row, name, id_number, CAST(birth_date AS VARCHAR), "
+        f'gender, phone, address, mentions FROM "{kind}_records" WHERE sig IN ({placeholders})',
         keys,
     )
     names = [

@@ -34,7 +34,7 @@ def _run(**kwargs: object) -> tuple[runs.RunResult, dict[str, object]]:
             "GROUP BY identity HAVING count(DISTINCT source_id) > 1)"
         ).fetchall()[0][0]
         seen["namesakes"] = connection.execute(
-            "SELECT count(*) FROM (SELECT name, year(birth_date) FROM person_records WHERE tab = 'Person' "
+            "SELECT count(*) FROM (SELECT name, year(birth_date) FROM person_mentions WHERE tab = 'Person' "
             "GROUP BY ALL HAVING count(DISTINCT id_number) > 1)"
         ).fetchall()[0][0]
         seen["identity_of_sig"] = dict(
