@@ -101,7 +101,8 @@ def recover() -> list[int]:
     versions = snapshot_versions()
     changed = False
     for name in tables():
-        head, published = store.current_version(name), versions.get(name)
+        # The log's listing, not the table: nothing to load for the (usual) table with nothing to undo.
+        head, published = store.head_version(name), versions.get(name)
         if head is None or head == published:
             continue
         store.restore(name, published)
@@ -175,7 +176,7 @@ def _close(batch: ImportBatch, status: str, message: str) -> None:
 
 
 def _connection(work: Path) -> duckdb.DuckDBPyConnection:
-    connection = store.connect({})
+    connection = store.connect_bare()
     # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
     connection.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(work))}")
     return connection

@@ -321,3 +321,43 @@ def test_a_file_that_is_not_ocds_is_refused(tmp_path):
     path.write_text('{"name": "not a release"}\n', encoding="utf-8")
     with pytest.raises(ImportRefused, match="not an OCDS release"):
         import_file("ocds", path)
+
+
+def test_an_import_undoes_staged_rows_on_a_table_that_already_has_published_ones(tmp_path):
+    import pyarrow as pa
+
+    from jiancha.pool.schema import tables
+
+    import_file("population", write_residents(tmp_path))
+    published = snapshot_versions()["Person"]
+    # A killed import's staged rows, one version past the snapshot (the check reads the log's listing).
+    schema = tables()["Person"].arrow_schema()
+    staged = {f.name: [None] for f in schema}
+    staged.update(
+        {"idNumber": ["STAGED"], "_batch": [999], "_feed": ["population"], "_file": ["x"], "_row": [2]}
+    )
+    store.append("Person", pa.table(staged, schema=schema))
+    assert store.head_version("Person") == published + 1
+    other = [residents_rows()[0].replace(FATHER, rid("331221", "19500101", "777")).replace("张建国", "赵六")]
+    import_file("population", write_residents(tmp_path, other, name="more.csv"))
+    assert query("SELECT count(*) FROM Person WHERE idNumber = 'STAGED'")[0][0] == 0
+    assert query("SELECT count(*) FROM Person")[0][0] == 5
+
+
+def test_head_version_reads_the_log_as_delta_does(tmp_path):
+    from deltalake import DeltaTable
+
+    from jiancha.pool.schema import tables
+
+    assert store.head_version("Person") is None and store.current_version("Person") is None
+    for n, name in enumerate(("a.csv", "b.csv", "c.csv")):
+        row = residents_rows()[0].replace(FATHER, rid("331221", "19500101", f"{700 + n}"))
+        import_file("population", write_residents(tmp_path, [row], name=name))
+    DeltaTable(str(store.table_path("Person"))).create_checkpoint()
+    for name in tables():
+        assert store.head_version(name) == store.current_version(name)
+    assert store.head_version("Person") == 2
+    # A commit being written (a temporary name) is not a commit.
+    (store.table_path("Person") / "_delta_log" / "_commit_x.json.tmp").write_text("{}")
+    assert store.head_version("Person") == 2
+
