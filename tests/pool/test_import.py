@@ -361,3 +361,24 @@ def test_head_version_reads_the_log_as_delta_does(tmp_path):
     (store.table_path("Person") / "_delta_log" / "_commit_x.json.tmp").write_text("{}")
     assert store.head_version("Person") == 2
 
+
+def test_an_import_keeps_the_registry_whole_and_the_liaison_and_writes_only_what_changed(
+    tmp_path, django_user_model, django_assert_max_num_queries
+):
+    from jiancha.pool.importer import sync_feeds
+    from jiancha.pool.models import Feed
+    from jiancha.pool.schema import feeds
+
+    import_file("population", write_residents(tmp_path))
+    assert set(Feed.objects.values_list("code", flat=True)) == set(feeds())  # every feed listed
+    liaison = django_user_model.objects.create_user("liaison_deaths", password="x")
+    Feed.objects.filter(code="deaths").update(liaison=liaison, cadence_days=999)
+    Feed.objects.filter(code="tax").delete()
+    import_file("population", write_residents(tmp_path, name="again.csv", rows=residents_rows()[:1]))
+    deaths = Feed.objects.get(code="deaths")
+    assert deaths.cadence_days == feeds()["deaths"].cadence_days  # the YAML wins ...
+    assert deaths.liaison == liaison  # ... and the liaison assigned in the admin stays
+    assert Feed.objects.filter(code="tax").exists()
+    with django_assert_max_num_queries(1):  # current: one read, no write
+        records = sync_feeds()
+    assert set(records) == set(feeds()) and records["deaths"].liaison_id == liaison.pk
