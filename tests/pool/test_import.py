@@ -362,6 +362,38 @@ def test_head_version_reads_the_log_as_delta_does(tmp_path):
     assert store.head_version("Person") == 2
 
 
+def _deaths(path, lines):
+    path.write_text("\n".join(["公民身份号码,姓名,死亡日期,登记机关", *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_quotes_are_read_as_rfc_4180_even_past_the_sniffers_sample(tmp_path):
+    people = [rid("331221", "19400101", f"{n:03d}") for n in range(1, 999)]
+    # 30,000 rows without a quote, then a quoted field holding the delimiter, and doubled quotes.
+    lines = [f"{people[n % 998]},张三,2024-01-01,民政局" for n in range(30_000)]
+    lines += [f'{FATHER},"张,建国",2024-02-02,民政局', f'{MOTHER},李秀英,2024-03-03,"""石门""镇民政办"']
+    import_file("deaths", _deaths(tmp_path / "deaths.csv", lines))
+    rows = query(
+        f"SELECT name, authority FROM Death WHERE idNumber IN ('{FATHER}', '{MOTHER}') ORDER BY name"
+    )
+    assert rows == [("张,建国", "民政局"), ("李秀英", '"石门"镇民政办')]
+
+
+def test_csv_with_other_delimiters_or_a_backslash_is_still_sniffed(tmp_path):
+    path = tmp_path / "deaths.csv"
+    path.write_text(
+        f"公民身份号码;姓名;死亡日期;登记机关\n{FATHER};张建国;2024-01-01;民政局\n", encoding="utf-8"
+    )
+    assert import_file("deaths", path).table_rows == {"Death": 1}
+    path = tmp_path / "deaths2.csv"
+    path.write_text(
+        f"公民身份号码\t姓名\t死亡日期\t登记机关\n{MOTHER}\t李秀英\t2024-01-01\t民政局\\二科\n",
+        encoding="utf-8",
+    )
+    assert import_file("deaths", path).table_rows == {"Death": 1}
+    assert query(f"SELECT authority FROM Death WHERE idNumber = '{MOTHER}'") == [("民政局\\二科",)]
+
+
 def test_an_import_keeps_the_registry_whole_and_the_liaison_and_writes_only_what_changed(
     tmp_path, django_user_model, django_assert_max_num_queries
 ):
