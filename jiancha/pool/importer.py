@@ -73,20 +73,25 @@ def mask(value: str) -> str:
 
 
 def sync_feeds() -> dict[str, FeedRecord]:
-    """Make the feed registry match feeds/*.yaml; the liaison assigned in the admin is kept."""
+    """Make the feed registry match feeds/*.yaml; the liaison assigned in the admin is kept.
+
+    One query reads the registry; only a feed that is missing or differs from its YAML is written, so
+    calling it before every import costs next to nothing once the registry is current.
+    """
+    existing = {record.code: record for record in FeedRecord.objects.all()}
     records = {}
     for code, feed in feeds().items():
-        record, _created = FeedRecord.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": feed.name_zh,
-                "department": feed.department_zh,
-                "file_format": feed.file_format,
-                "cadence_days": feed.cadence_days,
-                "classification": feed.classification,
-                "tolerance": feed.tolerance,
-            },
-        )
+        declared = {
+            "name": feed.name_zh,
+            "department": feed.department_zh,
+            "file_format": feed.file_format,
+            "cadence_days": feed.cadence_days,
+            "classification": feed.classification,
+            "tolerance": feed.tolerance,
+        }
+        record = existing.get(code)
+        if record is None or any(getattr(record, key) != value for key, value in declared.items()):
+            record, _created = FeedRecord.objects.update_or_create(code=code, defaults=declared)
         records[code] = record
     return records
 
@@ -101,7 +106,8 @@ def recover() -> list[int]:
     versions = snapshot_versions()
     changed = False
     for name in tables():
-        head, published = store.current_version(name), versions.get(name)
+        # The log's listing, not the table: nothing to load for the (usual) table with nothing to undo.
+        head, published = store.head_version(name), versions.get(name)
         if head is None or head == published:
             continue
         store.restore(name, published)
@@ -175,7 +181,7 @@ def _close(batch: ImportBatch, status: str, message: str) -> None:
 
 
 def _connection(work: Path) -> duckdb.DuckDBPyConnection:
-    connection = store.connect({})
+    connection = store.connect_bare()
     # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
     connection.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(work))}")
     return connection

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,26 @@ def current_version(name: str) -> int | None:
         return DeltaTable(str(table_path(name))).version()
     except TableNotFoundError:
         return None
+
+
+# A commit's log entry: <version, 20 digits>.json. Delta writes it whole under a temporary name and
+# renames it, so a listed entry is a finished commit; checkpoints and temporary files do not match.
+_COMMIT_FILE = re.compile(r"(\d{20})\.json")
+
+
+def head_version(name: str) -> int | None:
+    """The latest committed version of a table from its log's file names, without loading the table.
+
+    The same number ``current_version`` gives (Delta's own reader lists the log the same way), at the
+    cost of one directory listing instead of reading the log: cheap enough to check every table
+    before every import. None: no commit yet.
+    """
+    try:
+        with os.scandir(table_path(name) / "_delta_log") as entries:
+            versions = [int(m.group(1)) for e in entries if (m := _COMMIT_FILE.fullmatch(e.name))]
+    except FileNotFoundError:
+        return None
+    return max(versions, default=None)
 
 
 @contextmanager
@@ -88,12 +109,18 @@ def restore(name: str, version: int | None) -> None:
         delta.restore(version)
 
 
-def connect(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with one view per pool table at the given versions, and the jc_* macros."""
+def connect_bare() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the jc_* macros and no pool table (an import reads none)."""
     connection = duckdb.connect()
     # Nothing is ever downloaded at run time: these systems run on isolated networks.
     connection.execute("SET autoinstall_known_extensions = false")
     normalize.install(connection)
+    return connection
+
+
+def connect(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with one view per pool table at the given versions, and the jc_* macros."""
+    connection = connect_bare()
     for name, table in tables().items():
         register_table(connection, name, table, versions.get(name))
     return connection
@@ -106,9 +133,7 @@ def connect_files(versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
     query reads the files (slower than the read cache). A column declared after some files were
     written reads as null there.
     """
-    connection = duckdb.connect()
-    connection.execute("SET autoinstall_known_extensions = false")
-    normalize.install(connection)
+    connection = connect_bare()
     for name, table in tables().items():
         # The declared columns and types, even for a table not written yet.
         connection.register("_declared", table.arrow_schema().empty_table())

@@ -321,3 +321,96 @@ def test_a_file_that_is_not_ocds_is_refused(tmp_path):
     path.write_text('{"name": "not a release"}\n', encoding="utf-8")
     with pytest.raises(ImportRefused, match="not an OCDS release"):
         import_file("ocds", path)
+
+
+def test_an_import_undoes_staged_rows_on_a_table_that_already_has_published_ones(tmp_path):
+    import pyarrow as pa
+
+    from jiancha.pool.schema import tables
+
+    import_file("population", write_residents(tmp_path))
+    published = snapshot_versions()["Person"]
+    # A killed import's staged rows, one version past the snapshot (the check reads the log's listing).
+    schema = tables()["Person"].arrow_schema()
+    staged = {f.name: [None] for f in schema}
+    staged.update(
+        {"idNumber": ["STAGED"], "_batch": [999], "_feed": ["population"], "_file": ["x"], "_row": [2]}
+    )
+    store.append("Person", pa.table(staged, schema=schema))
+    assert store.head_version("Person") == published + 1
+    other = [residents_rows()[0].replace(FATHER, rid("331221", "19500101", "777")).replace("张建国", "赵六")]
+    import_file("population", write_residents(tmp_path, other, name="more.csv"))
+    assert query("SELECT count(*) FROM Person WHERE idNumber = 'STAGED'")[0][0] == 0
+    assert query("SELECT count(*) FROM Person")[0][0] == 5
+
+
+def test_head_version_reads_the_log_as_delta_does(tmp_path):
+    from deltalake import DeltaTable
+
+    from jiancha.pool.schema import tables
+
+    assert store.head_version("Person") is None and store.current_version("Person") is None
+    for n, name in enumerate(("a.csv", "b.csv", "c.csv")):
+        row = residents_rows()[0].replace(FATHER, rid("331221", "19500101", f"{700 + n}"))
+        import_file("population", write_residents(tmp_path, [row], name=name))
+    DeltaTable(str(store.table_path("Person"))).create_checkpoint()
+    for name in tables():
+        assert store.head_version(name) == store.current_version(name)
+    assert store.head_version("Person") == 2
+    # A commit being written (a temporary name) is not a commit.
+    (store.table_path("Person") / "_delta_log" / "_commit_x.json.tmp").write_text("{}")
+    assert store.head_version("Person") == 2
+
+
+def _deaths(path, lines):
+    path.write_text("\n".join(["公民身份号码,姓名,死亡日期,登记机关", *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_quotes_are_read_as_rfc_4180_even_past_the_sniffers_sample(tmp_path):
+    people = [rid("331221", "19400101", f"{n:03d}") for n in range(1, 999)]
+    # 30,000 rows without a quote, then a quoted field holding the delimiter, and doubled quotes.
+    lines = [f"{people[n % 998]},张三,2024-01-01,民政局" for n in range(30_000)]
+    lines += [f'{FATHER},"张,建国",2024-02-02,民政局', f'{MOTHER},李秀英,2024-03-03,"""石门""镇民政办"']
+    import_file("deaths", _deaths(tmp_path / "deaths.csv", lines))
+    rows = query(
+        f"SELECT name, authority FROM Death WHERE idNumber IN ('{FATHER}', '{MOTHER}') ORDER BY name"
+    )
+    assert rows == [("张,建国", "民政局"), ("李秀英", '"石门"镇民政办')]
+
+
+def test_csv_with_other_delimiters_or_a_backslash_is_still_sniffed(tmp_path):
+    path = tmp_path / "deaths.csv"
+    path.write_text(
+        f"公民身份号码;姓名;死亡日期;登记机关\n{FATHER};张建国;2024-01-01;民政局\n", encoding="utf-8"
+    )
+    assert import_file("deaths", path).table_rows == {"Death": 1}
+    path = tmp_path / "deaths2.csv"
+    path.write_text(
+        f"公民身份号码\t姓名\t死亡日期\t登记机关\n{MOTHER}\t李秀英\t2024-01-01\t民政局\\二科\n",
+        encoding="utf-8",
+    )
+    assert import_file("deaths", path).table_rows == {"Death": 1}
+    assert query(f"SELECT authority FROM Death WHERE idNumber = '{MOTHER}'") == [("民政局\\二科",)]
+
+
+def test_an_import_keeps_the_registry_whole_and_the_liaison_and_writes_only_what_changed(
+    tmp_path, django_user_model, django_assert_max_num_queries
+):
+    from jiancha.pool.importer import sync_feeds
+    from jiancha.pool.models import Feed
+    from jiancha.pool.schema import feeds
+
+    import_file("population", write_residents(tmp_path))
+    assert set(Feed.objects.values_list("code", flat=True)) == set(feeds())  # every feed listed
+    liaison = django_user_model.objects.create_user("liaison_deaths", password="x")
+    Feed.objects.filter(code="deaths").update(liaison=liaison, cadence_days=999)
+    Feed.objects.filter(code="tax").delete()
+    import_file("population", write_residents(tmp_path, name="again.csv", rows=residents_rows()[:1]))
+    deaths = Feed.objects.get(code="deaths")
+    assert deaths.cadence_days == feeds()["deaths"].cadence_days  # the YAML wins ...
+    assert deaths.liaison == liaison  # ... and the liaison assigned in the admin stays
+    assert Feed.objects.filter(code="tax").exists()
+    with django_assert_max_num_queries(1):  # current: one read, no write
+        records = sync_feeds()
+    assert set(records) == set(feeds()) and records["deaths"].liaison_id == liaison.pk
