@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from jiancha.pool.schema import tables
+
 from . import names
 
 PERSON_ID_TYPE = "居民身份证"
@@ -79,7 +81,12 @@ KINDS = tuple(MENTIONS)
 
 
 def _select(kind: str, m: Mention) -> str:
-    valid = "jc_rid_error(_m_raw) IS NULL" if kind == "person" else "jc_uscc_error(_m_raw) IS NULL"
+    declared = tables()[m.table].columns.get(m.role)
+    if declared == ("resident_id" if kind == "person" else "uscc"):
+        # The importer checked it: a row whose identifier fails GB 11643 / GB 32100 never lands.
+        valid = "TRUE"
+    else:
+        valid = "jc_rid_error(_m_raw) IS NULL" if kind == "person" else "jc_uscc_error(_m_raw) IS NULL"
     if kind == "person":
         birth = f"coalesce(CAST({m.birth} AS DATE), CAST(jc_rid_birth(_m_id) AS DATE))"
         gender = (
@@ -119,6 +126,19 @@ SIGNATURE = {
 COMPARED = ("id_number", "name", "birth_date", "gender", "phone", "address")
 
 
+def _blinded(kind: str, blind: float) -> str:
+    union = " UNION ALL ".join(_select(kind, m) for m in MENTIONS[kind])
+    hidden = (
+        f"tab NOT IN ('Person', 'Company') AND (hash(id_number || file) % 10000) < {int(blind * 10000)}"
+        if blind
+        else "FALSE"
+    )
+    return (
+        f"SELECT * EXCLUDE (id_number), CASE WHEN {hidden} THEN NULL ELSE id_number END AS id_number, "
+        f"id_number AS source_id FROM ({union})"
+    )
+
+
 def mentions_sql(kind: str, blind: float = 0.0) -> str:
     """Every mention of the kind, one row each: keys, provenance, compared fields and signature.
 
@@ -127,17 +147,7 @@ def mentions_sql(kind: str, blind: float = 0.0) -> str:
     read from it — a department that delivers 出生日期 and 性别 but no ID number. Resolution must then
     find them by name, birth date, gender, phone and address.
     """
-    union = " UNION ALL ".join(_select(kind, m) for m in MENTIONS[kind])
-    hidden = (
-        f"tab NOT IN ('Person', 'Company') AND (hash(id_number || file) % 10000) < {int(blind * 10000)}"
-        if blind
-        else "FALSE"
-    )
-    blinded = (
-        f"SELECT * EXCLUDE (id_number), CASE WHEN {hidden} THEN NULL ELSE id_number END AS id_number, "
-        f"id_number AS source_id FROM ({union})"
-    )
-    return f"SELECT *, {SIGNATURE[kind]} AS sig FROM ({blinded})"
+    return f"SELECT *, {SIGNATURE[kind]} AS sig FROM ({_blinded(kind, blind)})"
 
 
 def build(
@@ -158,14 +168,22 @@ def build(
     target = table or f"{kind}_records"
     mentions = f"{kind}_mentions"
     connection.execute(f'CREATE OR REPLACE TEMP VIEW "{mentions}" AS {mentions_sql(kind, blind)}')
-    fields = ", ".join(f"any_value({c}) AS {c}" for c in COMPARED)
+    fields = ", ".join(COMPARED)
+    # A person's record with nothing but a name is a signature of its own (SIGNATURE): its key.
+    solo = (
+        "CASE WHEN id_number IS NULL AND birth_date IS NULL AND phone IS NULL AND address IS NULL "
+        "THEN record_key END"
+        if kind == "person"
+        else "CAST(NULL AS VARCHAR)"
+    )
     new = ", ".join(str(int(b)) for b in new_batches) or "NULL"
-    # Two steps: per signature and department first (the training counts one row per department and
-    # spelling), then per signature.
+    # Grouped on the compared fields themselves, per department first (the training counts one row
+    # per department and spelling), then per signature; the digest is taken once per group.
     connection.execute(
-        f'CREATE OR REPLACE TEMP TABLE "_sig_feed_{target}" AS SELECT sig, {fields}, count(*) AS mentions, '
+        f'CREATE OR REPLACE TEMP TABLE "_sig_feed_{target}" AS SELECT {fields}, {solo} AS record_key, '
+        "count(*) AS mentions, "
         "min(struct_pack(batch := batch, row := row, tab := tab, feed := feed, file := file)) AS first, "
-        f'bool_or(batch IN ({new})) AS is_new FROM "{mentions}" GROUP BY sig, feed'
+        f"bool_or(batch IN ({new})) AS is_new FROM ({_blinded(kind, blind)}) GROUP BY {fields}, 7, feed"
     )
     distinct = [
         row[0]
@@ -178,10 +196,11 @@ def build(
     connection.execute("CREATE OR REPLACE TEMP TABLE _name_keys_t AS SELECT * FROM _name_keys")
     connection.unregister("_name_keys")
     connection.execute(
-        f'CREATE OR REPLACE TABLE "{target}" AS SELECT s.*, k.name_norm, k.pinyin, '
-        "k.pinyin[-1] AS py_generic, k.surname_py FROM ("
-        f"SELECT sig, {fields}, count(*) AS feeds, sum(mentions)::BIGINT AS mentions, min(first) AS first, "
-        f'bool_or(is_new) AS is_new FROM "_sig_feed_{target}" GROUP BY sig) s LEFT JOIN _name_keys_t k USING (name)'
+        f'CREATE OR REPLACE TABLE "{target}" AS SELECT {SIGNATURE[kind]} AS sig, s.* EXCLUDE (record_key), '
+        "k.name_norm, k.pinyin, k.pinyin[-1] AS py_generic, k.surname_py FROM ("
+        f"SELECT {fields}, record_key, count(*) AS feeds, sum(mentions)::BIGINT AS mentions, "
+        f'min(first) AS first, bool_or(is_new) AS is_new FROM "_sig_feed_{target}" GROUP BY {fields}, record_key) s '
+        "LEFT JOIN _name_keys_t k USING (name)"
     )
     connection.execute(f'DROP TABLE "_sig_feed_{target}"')
     connection.execute("DROP TABLE _name_keys_t")
