@@ -146,6 +146,7 @@ def run(
         )
         step(f"{kind}: clustering", index * 4 + 3, total)
         result.kinds[kind] = _cluster(connection, kind, table, scored)
+    step("identity map", total, total)
     # One row per mention: at province scale some 85 million, streamed from the pool's tables into
     # the new map, never whole in memory.
     identities.publish(
