@@ -338,6 +338,16 @@ class FeedQuality:
     due: date | None
 
 
+def batch_sources(batch_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Batch -> (feed code, file name as imported): where a pool row came from (来源)."""
+    return {
+        pk: (code, name)
+        for pk, code, name in ImportBatch.objects.filter(pk__in=batch_ids).values_list(
+            "pk", "feed__code", "file_name"
+        )
+    }
+
+
 def feeds_for(user: User) -> list[Feed]:
     """Analysts and security officers see every feed; a department liaison only their own."""
     if has_capability(user, "analyse_data") or has_capability(user, "read_access_log"):

@@ -182,7 +182,7 @@ def build(
     connection.execute(
         f'CREATE OR REPLACE TEMP TABLE "_sig_feed_{target}" AS SELECT {fields}, {solo} AS record_key, '
         "count(*) AS mentions, "
-        "min(struct_pack(batch := batch, row := row, tab := tab, feed := feed, file := file)) AS first, "
+        "min(struct_pack(batch := batch, row := row, tab := tab)) AS first, "
         f"bool_or(batch IN ({new})) AS is_new FROM ({_blinded(kind, blind)}) GROUP BY {fields}, 7, feed"
     )
     distinct = [

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from jiancha.pool import identities, store
+from jiancha.pool import services as pool_services
 from jiancha.pool.importer import latest_snapshot
 from jiancha.pool.mapping import literal
 
@@ -302,26 +303,25 @@ def record_summaries(
     if not keys:
         return {}
     placeholders = ", ".join("?" for _ in keys)
-    result = connection.execute(
-        "SELECT sig, first.tab, first.feed, first.file, first.row, name, id_number, CAST(birth_date AS VARCHAR), "
+    found = connection.execute(
+        "SELECT sig, first.tab, first.batch, first.row, name, id_number, CAST(birth_date AS VARCHAR), "
         f'gender, phone, address, mentions FROM "{kind}_records" WHERE sig IN ({placeholders})',
         keys,
-    )
-    names = [
-        "sig",
-        "table",
-        "feed",
-        "file",
-        "row",
-        "name",
-        "id_number",
-        "birth_date",
-        "gender",
-        "phone",
-        "address",
-        "records",
-    ]
-    return {r[0]: dict(zip(names, r, strict=True)) for r in result.fetchall()}
+    ).fetchall()
+    # The first mention is kept as batch and row (records.build); its feed and file are the batch's.
+    sources = pool_services.batch_sources({int(r[2]) for r in found})
+    fields = ["name", "id_number", "birth_date", "gender", "phone", "address", "records"]
+    return {
+        r[0]: {
+            "sig": r[0],
+            "table": r[1],
+            "feed": sources.get(int(r[2]), ("", ""))[0],
+            "file": sources.get(int(r[2]), ("", ""))[1],
+            "row": r[3],
+            **dict(zip(fields, r[4:], strict=True)),
+        }
+        for r in found
+    }
 
 
 def linkage_explanation(kind: str, pair: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import pytest
 
 from jiancha.access.models import User
 from jiancha.ledger.models import Event
+from jiancha.pool.models import ImportBatch
 from jiancha.resolve import actions, evaluate, runs
 from jiancha.resolve.models import MatchDecision
 
@@ -40,6 +41,12 @@ def _run(**kwargs: object) -> tuple[runs.RunResult, dict[str, object]]:
         seen["identity_of_sig"] = dict(
             connection.execute("SELECT DISTINCT sig, identity FROM _person_identity").fetchall()
         )
+        # A signature borne by several mentions, and the first of them (by batch and row).
+        sig, *mention = connection.execute(
+            "SELECT sig, tab, file, row, name FROM person_mentions WHERE sig IN (SELECT sig FROM person_records "
+            "WHERE mentions > 1 ORDER BY sig LIMIT 1) ORDER BY batch, row LIMIT 1"
+        ).fetchall()[0]
+        seen["summary"] = (runs.record_summaries(connection, "person", [sig])[sig], tuple(mention))
         region = seen.get("region")
         if region:
             seen["quality"] = evaluate.person_quality(connection, "_person_identity", Path(str(region)))
@@ -64,6 +71,13 @@ def test_quality_and_namesakes_on_a_synthetic_region(pool_dir, tiny_region):
     # and no identity holds two valid IDs.
     assert seen["namesakes"] > 0
     assert seen["mixed"] == 0
+    # What the review page shows of a signature: its first delivery (feed, file, row) and its fields.
+    summary, mention = seen["summary"]
+    assert isinstance(summary, dict) and isinstance(mention, tuple)
+    batch = ImportBatch.objects.get(file_name=summary["file"], status="committed")
+    assert batch.feed.code == summary["feed"]
+    assert (summary["table"], summary["file"], summary["row"], summary["name"]) == mention
+    assert summary["records"] >= 1
 
 
 def test_incremental_run_gives_the_clusters_of_a_full_run(pool_dir, tiny_region):
