@@ -66,6 +66,38 @@ def test_resident_id_sql_agrees_with_python(sql):
 
 
 @pytest.mark.django_db
+def test_resident_id_check_from_the_staged_body_agrees_with_python(sql):
+    """jc_rid_error_of(n, jc_rid_body(n)), as the importer stages it, gives jc_rid_error(n)'s reasons."""
+    rng = random.Random(13)
+    numbers = [
+        *random_ids(3000, seed=13),
+        *(rng.choice(["", "X", "x", "1", "2X"]) + n[rng.randint(0, 17) :] for n in random_ids(300, seed=17)),
+        "110105491231002",
+        "11010519491231002x",
+        "1101051949123100X2",
+        "+1010519491231002X",
+        "１１０１０５４９１２３１００２",
+        "11010518491231002X",
+        "11010530000101002X",
+    ]
+    rows = sql.execute(
+        "SELECT x, jc_rid_error(n), jc_rid_error_of(n, b) FROM (SELECT x, n, jc_rid_body(n) AS b FROM "
+        "(SELECT x, jc_rid(jc_code(jc_text(x))) AS n FROM unnest(?::VARCHAR[]) AS t(x)))",
+        [numbers],
+    ).fetchall()
+    assert len(rows) == len(numbers)
+    for number, error, staged in rows:
+        assert staged == error, number
+        assert (staged is None) == is_valid_resident_id(number), number
+    assert sum(error is None for _n, _e, error in rows) > 1000
+    assert {"checksum", "length", "format", "birth_date"} <= {error for _n, _e, error in rows}
+    body = "11010519491231002"
+    assert sql.execute("SELECT jc_rid_check_of(jc_rid_body(?))", [body]).fetchone()[
+        0
+    ] == resident_id_check_char(body)
+
+
+@pytest.mark.django_db
 def test_uscc_sql_agrees_with_python(sql):
     codes = [*random_usccs(3000), "91350100M000100Y43", "9135A100M000100Y43", "91350100M000100YI3"]
     rows = sql.execute(
