@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import store
-from .mapping import literal, quote, select_sql
+from .mapping import feed_sql, literal, quote
 from .models import BatchStatus, ImportBatch, PoolSnapshot, RejectedRow
 from .models import Feed as FeedRecord
 from .schema import Feed, feeds, tables
-from .sources import SourceError, load, sha256_of
+from .sources import Source, SourceError, load, sha256_of
 
 logger = logging.getLogger("jiancha.pool")
 
@@ -204,10 +204,7 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     batch.rows_read = source.rows
     step("read", 1, 1)
 
-    for index, table_map in enumerate(feed.maps):
-        connection.execute(
-            f"CREATE TEMP TABLE mapped_{index} AS {select_sql(table_map, set(source.columns), plain=source.plain)}"
-        )
+    _map(connection, feed, source)
     rejected_rows = _count_rejected(connection, len(feed.maps))
     summary, samples = _rejects(connection, len(feed.maps), feed)
     batch.rows_rejected = rejected_rows
@@ -264,6 +261,24 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
         _ledger(batch, "pool.batch.imported", batch.imported_by or "system")
     connection.close()
     return ImportOutcome(batch, table_rows=table_rows)
+
+
+def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> None:
+    """Temp tables ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``.
+
+    Each staging table's values are normalised and validated once (``norm_<staging>``, kept as a temp
+    table when several pool tables read it), then every pool table selects its columns from them.
+    """
+    sql = feed_sql(feed.maps, set(source.columns), plain=source.plain)
+    shared = {}
+    for staging, query in sql.normalised.items():
+        if sql.uses(staging) > 1:
+            connection.execute(f"CREATE TEMP TABLE norm_{staging} AS {query}")
+            shared[staging] = f"norm_{staging}"
+        else:
+            shared[staging] = f"({query})"
+    for index, (staging, _map, _values) in enumerate(sql.maps):
+        connection.execute(f"CREATE TEMP TABLE mapped_{index} AS {sql.select(index, shared[staging])}")
 
 
 def _count_rejected(connection: duckdb.DuckDBPyConnection, maps: int) -> int:
