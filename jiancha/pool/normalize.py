@@ -114,9 +114,11 @@ def macros() -> list[str]:
         "THEN jc_rid15(jc_rid_body15(c)) ELSE c END",
         "CREATE OR REPLACE MACRO jc_rid_birth(n) AS try_strptime(substr(n, 7, 8), '%Y%m%d')",
         # From a normalised ID: NULL when valid, else the reason.
-        f"CREATE OR REPLACE MACRO jc_rid_error(n) AS {_rid_error('jc_rid_check_char(substr(n, 1, 17))')}",
+        # jc_rid_check_char reads the first 17 characters of its argument, so it takes the ID itself:
+        # a macro repeats its argument 17 times, and substr(n, 1, 17) there doubled the work.
+        f"CREATE OR REPLACE MACRO jc_rid_error(n) AS {_rid_error('jc_rid_check_char(n)')}",
         # The check character from the body as a number, ``jc_rid_body(n)``: integer arithmetic on
-        # one value instead of 17 substrings cast one by one, about four times cheaper. A macro
+        # one value instead of 17 substrings cast one by one, about three times cheaper. A macro
         # repeats its argument where it is used (17 times here) and DuckDB does not share the
         # repeats inside a CASE, so the body must be a column: the importer stages it (mapping.py).
         "CREATE OR REPLACE MACRO jc_rid_body(n) AS TRY_CAST(substr(n, 1, 17) AS BIGINT)",
@@ -131,7 +133,8 @@ def macros() -> list[str]:
         "WHEN length(c) <> 18 THEN 'length' "
         f"WHEN NOT regexp_full_match(c, '[{USCC_ALPHABET}]{{18}}') THEN 'format' "
         "WHEN NOT regexp_full_match(substr(c, 3, 6), '[0-9]{6}') THEN 'division' "
-        "WHEN jc_uscc_check_char(substr(c, 1, 17)) <> substr(c, 18, 1) THEN 'checksum' "
+        # The code itself, not substr(c, 1, 17): see jc_rid_error (this halves the cost of the check).
+        "WHEN jc_uscc_check_char(c) <> substr(c, 18, 1) THEN 'checksum' "
         "ELSE NULL END",
     ]
 
