@@ -233,19 +233,23 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     now = datetime.now(UTC)
     versions = snapshot_versions()
     table_rows: dict[str, int] = {}
+    # One append (one Delta commit) per pool table, whatever the number of maps filling it
+    # (population fills Family three times: father, mother, spouse).
+    by_table: dict[str, list[int]] = {}
     for index, table_map in enumerate(feed.maps):
-        table = tables()[table_map.table]
-        step(f"write {table.name}", index, len(feed.maps))
+        by_table.setdefault(table_map.table, []).append(index)
+    for position, (table_name, indexes) in enumerate(by_table.items()):
+        table = tables()[table_name]
+        step(f"write {table.name}", position, len(by_table))
         columns = ", ".join(quote(c) for c in table.columns)
+        accepted = " UNION ALL ".join(f"SELECT * FROM mapped_{i} WHERE len(_errors) = 0" for i in indexes)
         query = (
             f"SELECT {columns}, {literal(feed.code)} AS _feed, {batch.pk}::BIGINT AS _batch, {literal(name)} AS _file, "
             f"_row::BIGINT AS _row, {literal(now.isoformat())}::TIMESTAMPTZ AS _imported_at "
-            f"FROM mapped_{index} WHERE len(_errors) = 0"
+            f"FROM ({accepted})"
         )
-        count = connection.execute(f"SELECT count(*) FROM mapped_{index} WHERE len(_errors) = 0").fetchall()[
-            0
-        ]
-        table_rows[table.name] = table_rows.get(table.name, 0) + (int(count[0]) if count else 0)
+        count = connection.execute(f"SELECT count(*) FROM ({accepted})").fetchall()[0]
+        table_rows[table.name] = int(count[0]) if count else 0
         if not count or not count[0]:
             continue
         reader = connection.sql(query).to_arrow_reader(100_000)
