@@ -77,15 +77,15 @@ def value_sql(column: ColumnMap, kind: str, t: str) -> str:
 CHECKED_KINDS = set(SQL_TYPE) - {"text"}
 
 
-def reason_sql(column: ColumnMap, kind: str, t: str, v: str, b: str = "") -> str | None:
+def reason_sql(column: ColumnMap, kind: str, t: str, v: str, b: str = "", d: str = "") -> str | None:
     """The reason code a value is wrong ('checksum', 'bad_date' …), from its cleaned text ``t``, typed
-    value ``v`` and, for a resident ID, its staged body ``b``; None for a kind that cannot be wrong.
+    value ``v`` and, for a resident ID, its staged body ``b`` and birth date ``d``; None for a kind that cannot be wrong.
 
     Whether the value is required is not part of it: that depends on the pool column, and one source
     column may fill several (population's ID number fills Person and three Family tables).
     """
     if kind == "resident_id":
-        return f"jc_rid_error_of({v}, {b})"
+        return f"jc_rid_error_of({v}, {b}, {d})"
     if kind == "uscc":
         return f"jc_uscc_error({v})"
     if kind == "date":
@@ -131,8 +131,8 @@ class FeedSQL:
     """The SQL that maps one file to the pool tables of its feed.
 
     ``normalised[staging]`` reads a staging table (``src``, or an OCDS ``src_tender`` …) once and
-    gives every value the feed's tables need — cleaned text ``t<k>``, typed value ``v<k>`` and reason
-    code ``r<k>`` — so that a source column feeding several tables is normalised and validated once.
+    gives every value the feed's tables need — cleaned text ``t<k>``, typed value ``v<k>`` (but for
+    text, which is its cleaned text) and reason code ``r<k>`` — so that a source column feeding several tables is normalised and validated once.
     ``select(i, norm)`` maps the feed's ``i``-th table from ``norm`` (that SELECT's result, as a table
     name or a parenthesised query): one row per source row, its columns and ``_errors``.
     """
@@ -157,7 +157,7 @@ class FeedSQL:
                 continue
             k = values[name]
             outputs.append(quote(name))
-            mapped.append(f"v{k} AS {quote(name)}")
+            mapped.append(f"{_value(k, kind)} AS {quote(name)}")
             reason = f"r{k}" if kind in CHECKED_KINDS else None
             error = error_sql(column, f"t{k}", reason)
             if error != "NULL":  # a column that cannot be wrong adds nothing to check per row
@@ -173,12 +173,21 @@ class FeedSQL:
             if errors
             else "[]::VARCHAR[]"
         )
-        skips = [f"v{values[name]} IS NOT NULL" for name in table_map.skip_when_empty if name in by_column]
+        skips = [
+            f"{_value(values[name], table.columns[name])} IS NOT NULL"
+            for name in table_map.skip_when_empty
+            if name in by_column
+        ]
         where = (" WHERE " + " AND ".join(skips)) if skips else ""
         return (
             f"SELECT _row, {', '.join(outputs)}, {error_list} AS _errors FROM "
             f"(SELECT {', '.join(['_row', *mapped, *errors])} FROM {norm} AS norm{where})"
         )
+
+
+def _value(k: int, kind: str) -> str:
+    """The column holding the typed value ``k``: text is its cleaned text, kept once."""
+    return f"t{k}" if kind == "text" else f"v{k}"
 
 
 def feed_sql(
@@ -221,7 +230,7 @@ def feed_sql(
 
 def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str:
     """Stages, each a subquery, so that every macro gets a column rather than an expression to
-    re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies, reasons.
+    re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies and birth dates, reasons.
     """
     texts, codes, typed, bodies, finals = [], [], [], [], ["_row"]
     for value, k in values.items():
@@ -236,12 +245,12 @@ def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str
                     k=k
                 )
             )
-        else:
+        elif value.kind != "text":
             typed.append(f"{value_sql(column, value.kind, f't{k}')} AS v{k}")
         if value.kind == "resident_id":
-            bodies.append(f"jc_rid_body(v{k}) AS b{k}")
-        finals += [f"t{k}", f"v{k}"]
-        reason = reason_sql(column, value.kind, f"t{k}", f"v{k}", f"b{k}")
+            bodies += [f"jc_rid_body(v{k}) AS b{k}", f"jc_rid_birth(v{k}) AS d{k}"]
+        finals += [f"t{k}"] if value.kind == "text" else [f"t{k}", f"v{k}"]
+        reason = reason_sql(column, value.kind, f"t{k}", f"v{k}", f"b{k}", f"d{k}")
         if reason is not None:
             finals.append(f"{reason} AS r{k}")
     query = f"SELECT {', '.join(['src._row AS _row', *texts])} FROM {staging} AS src"

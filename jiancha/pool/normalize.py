@@ -45,15 +45,15 @@ def _weighted_sum(expression: str, weights: tuple[int, ...], value_of: str) -> s
     return " + ".join(terms)
 
 
-def _rid_error(check: str) -> str:
-    """The reason a normalised resident ID ``n`` is invalid (NULL if valid), ``check`` its check test."""
+def _rid_error(birth: str, year: str, check: str) -> str:
+    """The reason a normalised resident ID ``n`` is invalid (NULL if valid), from its birth date
+    ``birth``, the year of it ``year`` and its check character ``check``."""
     return (
         "CASE "
         "WHEN n IS NULL THEN NULL "
         "WHEN length(n) <> 18 THEN 'length' "
         "WHEN NOT regexp_full_match(n, '[0-9]{17}[0-9X]') THEN 'format' "
-        "WHEN jc_rid_birth(n) IS NULL OR CAST(jc_rid_birth(n) AS DATE) > current_date "
-        "OR CAST(substr(n, 7, 4) AS INTEGER) < 1850 THEN 'birth_date' "
+        f"WHEN {birth} IS NULL OR CAST({birth} AS DATE) > current_date OR {year} < 1850 THEN 'birth_date' "
         f"WHEN {check} <> substr(n, 18, 1) THEN 'checksum' "
         "ELSE NULL END"
     )
@@ -116,15 +116,19 @@ def macros() -> list[str]:
         # From a normalised ID: NULL when valid, else the reason.
         # jc_rid_check_char reads the first 17 characters of its argument, so it takes the ID itself:
         # a macro repeats its argument 17 times, and substr(n, 1, 17) there doubled the work.
-        f"CREATE OR REPLACE MACRO jc_rid_error(n) AS {_rid_error('jc_rid_check_char(n)')}",
+        "CREATE OR REPLACE MACRO jc_rid_error(n) AS "
+        + _rid_error("jc_rid_birth(n)", "CAST(substr(n, 7, 4) AS INTEGER)", "jc_rid_check_char(n)"),
         # The check character from the body as a number, ``jc_rid_body(n)``: integer arithmetic on
         # one value instead of 17 substrings cast one by one, about three times cheaper. A macro
         # repeats its argument where it is used (17 times here) and DuckDB does not share the
         # repeats inside a CASE, so the body must be a column: the importer stages it (mapping.py).
         "CREATE OR REPLACE MACRO jc_rid_body(n) AS TRY_CAST(substr(n, 1, 17) AS BIGINT)",
         f"CREATE OR REPLACE MACRO jc_rid_check_of(b) AS substr('10X98765432', (({rid_number_sum}) % 11) + 1, 1)",
-        # jc_rid_error(n) for an ID ``n`` and its staged body ``b`` = jc_rid_body(n): the same reasons.
-        f"CREATE OR REPLACE MACRO jc_rid_error_of(n, b) AS {_rid_error('jc_rid_check_of(b)')}",
+        # jc_rid_error(n) for an ID ``n``, its staged body ``b`` = jc_rid_body(n) and birth date
+        # ``d`` = jc_rid_birth(n) (parsed once, not twice): the same reasons. The year of ``d`` is the
+        # year the ID gives when ``d`` is a date; when it is not, the reason is given before.
+        "CREATE OR REPLACE MACRO jc_rid_error_of(n, b, d) AS "
+        + _rid_error("d", "year(d)", "jc_rid_check_of(b)"),
         # Unified Social Credit Code (GB 32100), from a code.
         f"CREATE OR REPLACE MACRO jc_uscc_check_char(b) AS substr('{USCC_ALPHABET}', "
         f"((31 - (({uscc_sum}) % 31)) % 31) + 1, 1)",

@@ -67,7 +67,7 @@ def test_resident_id_sql_agrees_with_python(sql):
 
 @pytest.mark.django_db
 def test_resident_id_check_from_the_staged_body_agrees_with_python(sql):
-    """jc_rid_error_of(n, jc_rid_body(n)), as the importer stages it, gives jc_rid_error(n)'s reasons."""
+    """jc_rid_error_of(n, jc_rid_body(n), jc_rid_birth(n)), as the importer stages it, gives jc_rid_error(n)'s reasons."""
     rng = random.Random(13)
     numbers = [
         *random_ids(3000, seed=13),
@@ -81,7 +81,7 @@ def test_resident_id_check_from_the_staged_body_agrees_with_python(sql):
         "11010530000101002X",
     ]
     rows = sql.execute(
-        "SELECT x, jc_rid_error(n), jc_rid_error_of(n, b) FROM (SELECT x, n, jc_rid_body(n) AS b FROM "
+        "SELECT x, jc_rid_error(n), jc_rid_error_of(n, b, d) FROM (SELECT x, n, jc_rid_body(n) AS b, jc_rid_birth(n) AS d FROM "
         "(SELECT x, jc_rid(jc_code(jc_text(x))) AS n FROM unnest(?::VARCHAR[]) AS t(x)))",
         [numbers],
     ).fetchall()
