@@ -18,6 +18,9 @@ from jiancha.identifiers import RESIDENT_ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
 FULLWIDTH = "".join(chr(code) for code in range(0xFF01, 0xFF5F)) + "\u3000"
 HALFWIDTH = "".join(chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)) + " "
 
+# The characters DuckDB's trim() removes (Unicode category Zs), as a regular expression class.
+UNICODE_SPACES = " \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+
 TIMESTAMP_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S%z",
@@ -77,12 +80,16 @@ def macros() -> list[str]:
         # are plain ASCII (as many bytes as characters): they need no folding, and only a space at
         # either end to trim. Other values are folded — translate() with a long table is slow, so only
         # when a full-width character is there — and trimmed of any Unicode space. This split takes a
-        # quarter off an import's mapping time.
+        # quarter off an import's mapping time. Most other values (Chinese names, addresses) have
+        # neither a full-width character nor a space at an end: one regular expression finds the
+        # few that have (trim() removes the Zs spaces, UNICODE_SPACES), and only those are folded
+        # and trimmed; the others are kept as they are, which is what folding and trimming gives.
         "CREATE OR REPLACE MACRO jc_fold(s) AS CASE WHEN regexp_matches(s, '[！-～　]') "
         f"THEN translate(s, '{fullwidth}', '{halfwidth}') ELSE s END",
         "CREATE OR REPLACE MACRO jc_clean(s) AS CASE WHEN strlen(s) = length(s) "
         "THEN (CASE WHEN starts_with(s, ' ') OR ends_with(s, ' ') THEN trim(s) ELSE s END) "
-        "ELSE trim(jc_fold(s)) END",
+        f"WHEN regexp_matches(s, '[！-～　]|^[{UNICODE_SPACES}]|[{UNICODE_SPACES}]$') THEN trim(jc_fold(s)) "
+        "ELSE s END",
         "CREATE OR REPLACE MACRO jc_text(s) AS nullif(jc_clean(CAST(s AS VARCHAR)), '')",
         # The same for a value known to hold no full-width character and no space but the ASCII one
         # (sources.plain_text checks the whole file): only ASCII spaces to trim.

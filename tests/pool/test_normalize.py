@@ -147,7 +147,27 @@ def test_text_folds_fullwidth_and_trims(sql):
         ("张 伟", "张 伟"),
         ("", None),
         ("\u3000", None),
+        ("张伟\u00a0", "张伟"),
+        ("\u2003张伟", "张伟"),
+        ("张\u3000伟", "张 伟"),
+        ("张\u00a0伟", "张\u00a0伟"),
+        ("\t张伟", "\t张伟"),
+        ("张伟\u205f", "张伟"),
     ],
 )
 def test_text_cleaning_takes_the_same_values_on_its_fast_paths(sql, text, expected):
     assert sql.execute("SELECT jc_text(?)", [text]).fetchone()[0] == expected
+
+
+def test_text_cleaning_is_folding_then_trimming_on_many_values(sql):
+    """Whatever path jc_text takes, its value is what folding and trimming every value gives."""
+    rng = random.Random(19)
+    pieces = ["张", "伟", "a", "1", "X", " ", "\t", "\u00a0", "\u1680", "\u2003", "\u200a", "\u202f",
+              "\u205f", "\u3000", "\u2028", "\u200b", "Ａ", "１", "～", "！", "·", "、", "—"]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(5000)]
+    rows = sql.execute(
+        "SELECT x, jc_text(x), nullif(trim(jc_fold(x)), '') FROM unnest(?::VARCHAR[]) AS t(x)", [texts]
+    ).fetchall()
+    assert len(rows) == len(texts)
+    for text, fast, reference in rows:
+        assert fast == reference, repr(text)
