@@ -97,9 +97,16 @@ def macros() -> list[str]:
         "OR ends_with(CAST(s AS VARCHAR), ' ') THEN trim(CAST(s AS VARCHAR)) ELSE CAST(s AS VARCHAR) END, '')",
         "CREATE OR REPLACE MACRO jc_code(t) AS nullif(upper(replace(t, ' ', '')), '')",
         # Dates and times: ISO text, by far the most common, is cast directly; the list of formats is
-        # tried only for the rest.
+        # tried only for the rest. Eight digits (20250105, the next most common) can only be %Y%m%d —
+        # every other format has a separator — so that one format is tried first (half the cost).
+        # Only a date it takes is taken: the list does not refuse a day past the month's end
+        # (20250230 becomes 2025-03-02, a DuckDB quirk of try_strptime with a list holding %z), and
+        # such values keep going to the list, so the result is the list's in every case.
         "CREATE OR REPLACE MACRO jc_date(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?') "
-        f"THEN TRY_CAST(substr(t, 1, 10) AS DATE) ELSE CAST(try_strptime(t, {_sql_list(DATE_FORMATS)}) AS DATE) END",
+        "THEN TRY_CAST(substr(t, 1, 10) AS DATE) "
+        "WHEN regexp_full_match(t, '[0-9]{8}') AND try_strptime(t, '%Y%m%d') IS NOT NULL "
+        "THEN CAST(try_strptime(t, '%Y%m%d') AS DATE) "
+        f"ELSE CAST(try_strptime(t, {_sql_list(DATE_FORMATS)}) AS DATE) END",
         "CREATE OR REPLACE MACRO jc_timestamp(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:]{5,8})?') "
         f"THEN TRY_CAST(t AS TIMESTAMP) ELSE try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}) END",
         # Amounts: "1,234.50", "1234.5元", "12.5万元", "¥1,234"; 万 multiplies by 10,000.
@@ -108,8 +115,11 @@ def macros() -> list[str]:
         "WHEN a LIKE '%万' THEN CAST(TRY_CAST(rtrim(a, '万') AS DECIMAL(20, 4)) * 10000 AS DECIMAL(18, 2)) "
         "ELSE TRY_CAST(a AS DECIMAL(18, 2)) END",
         # A plain number (most values) is cast at once; the cleaning above only when that fails. Same
-        # result: a value the cast takes has nothing for the cleaning to remove and no 万.
-        "CREATE OR REPLACE MACRO jc_amount(t) AS coalesce(TRY_CAST(t AS DECIMAL(18, 2)), jc_amount_of(jc_amount_text(t)))",
+        # result: a value the cast takes has nothing for the cleaning to remove and no 万. A CASE, not
+        # coalesce(): DuckDB hoists the cleaning, repeated inside jc_amount_of, out of a coalesce() and
+        # computes it for every value (four times the cost); it shares nothing out of a CASE.
+        "CREATE OR REPLACE MACRO jc_amount(t) AS CASE WHEN TRY_CAST(t AS DECIMAL(18, 2)) IS NOT NULL "
+        "THEN TRY_CAST(t AS DECIMAL(18, 2)) ELSE jc_amount_of(jc_amount_text(t)) END",
         # Numbers: "1,234.5"; a percentage "35%" is the number 35.
         "CREATE OR REPLACE MACRO jc_number(t) AS TRY_CAST(rtrim(replace(t, ',', ''), '%') AS DOUBLE)",
         "CREATE OR REPLACE MACRO jc_integer(t) AS TRY_CAST(TRY_CAST(replace(t, ',', '') AS DOUBLE) AS BIGINT)",

@@ -171,3 +171,40 @@ def test_text_cleaning_is_folding_then_trimming_on_many_values(sql):
     assert len(rows) == len(texts)
     for text, fast, reference in rows:
         assert fast == reference, repr(text)
+
+
+def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(sql):
+    """jc_date's eight-digit path gives what the list of formats gives; jc_amount's cast what the
+    cleaning gives, on many generated values, good and bad."""
+    from jiancha.pool.normalize import DATE_FORMATS, _sql_list
+
+    rng = random.Random(23)
+    dates = [
+        *(f"{rng.randint(1890, 2110)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}" for _ in range(3000)),
+        *(f"{rng.randint(1900, 2100)}/{rng.randint(1, 12)}/{rng.randint(1, 28)}" for _ in range(300)),
+        "2025013", "202501050", "20240229", "20230229", "00000000", "2025-01-05", "2025年1月5日",
+    ]  # fmt: skip
+    rows = sql.execute(
+        f"SELECT x, jc_date(x), CASE WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T].*)?') "
+        f"THEN TRY_CAST(substr(x, 1, 10) AS DATE) ELSE CAST(try_strptime(x, {_sql_list(DATE_FORMATS)}) AS DATE) END "
+        "FROM unnest(?::VARCHAR[]) AS t(x)",
+        [dates],
+    ).fetchall()
+    assert len(rows) == len(dates)
+    for text, fast, reference in rows:
+        assert fast == reference, text
+    assert (
+        sum(fast is None for _t, fast, _r in rows) > 100
+        and sum(fast is not None for _t, fast, _r in rows) > 1000
+    )
+    amounts = [
+        *(f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 3)}f}" for _ in range(2000)),
+        "1,234.50", "1234.5元", "12.5万元", "¥1,234", "12.5万", "abc", "", "1e3", " 12 ", "99999999999999999",
+    ]  # fmt: skip
+    rows = sql.execute(
+        "SELECT x, jc_amount(x), coalesce(TRY_CAST(x AS DECIMAL(18, 2)), jc_amount_of(jc_amount_text(x))) "
+        "FROM unnest(?::VARCHAR[]) AS t(x)",
+        [amounts],
+    ).fetchall()
+    for text, fast, reference in rows:
+        assert fast == reference, text
