@@ -79,7 +79,8 @@ CHECKED_KINDS = set(SQL_TYPE) - {"text"}
 
 def reason_sql(column: ColumnMap, kind: str, t: str, v: str, b: str = "", d: str = "") -> str | None:
     """The reason code a value is wrong ('checksum', 'bad_date' …), from its cleaned text ``t``, typed
-    value ``v`` and, for a resident ID, its staged body ``b`` and birth date ``d``; None for a kind that cannot be wrong.
+    value ``v`` and, for a resident ID, its staged body ``b`` and birth date ``d``; None for a kind
+    that cannot be wrong.
 
     Whether the value is required is not part of it: that depends on the pool column, and one source
     column may fill several (population's ID number fills Person and three Family tables).
@@ -132,7 +133,8 @@ class FeedSQL:
 
     ``normalised[staging]`` reads a staging table (``src``, or an OCDS ``src_tender`` …) once and
     gives every value the feed's tables need — cleaned text ``t<k>``, typed value ``v<k>`` (but for
-    text, which is its cleaned text) and reason code ``r<k>`` — so that a source column feeding several tables is normalised and validated once.
+    text, which is its cleaned text) and reason code ``r<k>`` — so that a source column feeding
+    several tables is normalised and validated once.
     ``select(i, norm)`` maps the feed's ``i``-th table from ``norm`` (that SELECT's result, as a table
     name or a parenthesised query): one row per source row, its columns and ``_errors``.
     """
@@ -213,9 +215,13 @@ def feed_sql(
                 and available is not None
                 and column.source not in available
             ):
+                # An optional column this file does not have: no value, not an error (required
+                # columns were checked before).
                 source = "CAST(NULL AS VARCHAR)"
             else:
                 source = f"src.{quote(column.source)}" if column.source else literal(column.value or "")
+            # One value per source column and kind: a column read the same way by several tables
+            # (or twice by one) is normalised and validated once.
             key = _Value(
                 source,
                 kind,
@@ -230,7 +236,8 @@ def feed_sql(
 
 def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str:
     """Stages, each a subquery, so that every macro gets a column rather than an expression to
-    re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies and birth dates, reasons.
+    re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies and birth
+    dates, reason codes.
     """
     texts, codes, typed, bodies, finals = [], [], [], [], ["_row"]
     for value, k in values.items():
@@ -240,11 +247,8 @@ def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str
         if value.kind in {"resident_id", "uscc"}:
             # The code once, as a column: jc_rid repeats its argument.
             codes.append(f"jc_code(t{k}) AS c{k}")
-            typed.append(
-                f"CAST({'jc_rid(c{k})' if value.kind == 'resident_id' else 'c{k}'} AS VARCHAR) AS v{k}".format(
-                    k=k
-                )
-            )
+            code = f"jc_rid(c{k})" if value.kind == "resident_id" else f"c{k}"
+            typed.append(f"CAST({code} AS VARCHAR) AS v{k}")
         elif value.kind != "text":
             typed.append(f"{value_sql(column, value.kind, f't{k}')} AS v{k}")
         if value.kind == "resident_id":
