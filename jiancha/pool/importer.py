@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import store
-from .mapping import literal, quote, select_sql
+from .mapping import feed_sql, literal, quote
 from .models import BatchStatus, ImportBatch, PoolSnapshot, RejectedRow
 from .models import Feed as FeedRecord
 from .schema import Feed, feeds, tables
-from .sources import SourceError, load, sha256_of
+from .sources import Source, SourceError, load, sha256_of
 
 logger = logging.getLogger("jiancha.pool")
 
@@ -204,10 +204,7 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     batch.rows_read = source.rows
     step("read", 1, 1)
 
-    for index, table_map in enumerate(feed.maps):
-        connection.execute(
-            f"CREATE TEMP TABLE mapped_{index} AS {select_sql(table_map, set(source.columns), plain=source.plain)}"
-        )
+    _map(connection, feed, source)
     rejected_rows = _count_rejected(connection, len(feed.maps))
     summary, samples = _rejects(connection, len(feed.maps), feed)
     batch.rows_rejected = rejected_rows
@@ -236,19 +233,23 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
     now = datetime.now(UTC)
     versions = snapshot_versions()
     table_rows: dict[str, int] = {}
+    # One append (one Delta commit) per pool table, whatever the number of maps filling it
+    # (population fills Family three times: father, mother, spouse).
+    by_table: dict[str, list[int]] = {}
     for index, table_map in enumerate(feed.maps):
-        table = tables()[table_map.table]
-        step(f"write {table.name}", index, len(feed.maps))
+        by_table.setdefault(table_map.table, []).append(index)
+    for position, (table_name, indexes) in enumerate(by_table.items()):
+        table = tables()[table_name]
+        step(f"write {table.name}", position, len(by_table))
         columns = ", ".join(quote(c) for c in table.columns)
+        accepted = " UNION ALL ".join(f"SELECT * FROM mapped_{i} WHERE len(_errors) = 0" for i in indexes)
         query = (
             f"SELECT {columns}, {literal(feed.code)} AS _feed, {batch.pk}::BIGINT AS _batch, {literal(name)} AS _file, "
             f"_row::BIGINT AS _row, {literal(now.isoformat())}::TIMESTAMPTZ AS _imported_at "
-            f"FROM mapped_{index} WHERE len(_errors) = 0"
+            f"FROM ({accepted})"
         )
-        count = connection.execute(f"SELECT count(*) FROM mapped_{index} WHERE len(_errors) = 0").fetchall()[
-            0
-        ]
-        table_rows[table.name] = table_rows.get(table.name, 0) + (int(count[0]) if count else 0)
+        count = connection.execute(f"SELECT count(*) FROM ({accepted})").fetchall()[0]
+        table_rows[table.name] = int(count[0]) if count else 0
         if not count or not count[0]:
             continue
         reader = connection.sql(query).to_arrow_reader(100_000)
@@ -264,6 +265,24 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
         _ledger(batch, "pool.batch.imported", batch.imported_by or "system")
     connection.close()
     return ImportOutcome(batch, table_rows=table_rows)
+
+
+def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> None:
+    """Temp tables ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``.
+
+    Each staging table's values are normalised and validated once (``norm_<staging>``, kept as a temp
+    table when several pool tables read it), then every pool table selects its columns from them.
+    """
+    sql = feed_sql(feed.maps, set(source.columns), plain=source.plain)
+    shared = {}
+    for staging, query in sql.normalised.items():
+        if sql.uses(staging) > 1:
+            connection.execute(f"CREATE TEMP TABLE norm_{staging} AS {query}")
+            shared[staging] = f"norm_{staging}"
+        else:
+            shared[staging] = f"({query})"
+    for index, (staging, _map, _values) in enumerate(sql.maps):
+        connection.execute(f"CREATE TEMP TABLE mapped_{index} AS {sql.select(index, shared[staging])}")
 
 
 def _count_rejected(connection: duckdb.DuckDBPyConnection, maps: int) -> int:

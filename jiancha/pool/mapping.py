@@ -8,6 +8,8 @@ turns them into words.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
 
 from .schema import ColumnMap, Table, TableMap, tables
@@ -71,91 +73,192 @@ def value_sql(column: ColumnMap, kind: str, t: str) -> str:
     return f"CAST({VALUE_EXPRESSION[kind].format(t=t)} AS {SQL_TYPE[kind]})"
 
 
-def error_sql(column: ColumnMap, kind: str, t: str, v: str) -> str:
-    """NULL, or '<column>|<reason>|<text>' for the cleaned text ``t`` and typed value ``v``."""
+# Kinds whose values can be wrong (all but free text): each has a reason column.
+CHECKED_KINDS = set(SQL_TYPE) - {"text"}
+
+
+def reason_sql(column: ColumnMap, kind: str, t: str, v: str, b: str = "", d: str = "") -> str | None:
+    """The reason code a value is wrong ('checksum', 'bad_date' …), from its cleaned text ``t``, typed
+    value ``v`` and, for a resident ID, its staged body ``b`` and birth date ``d``; None for a kind
+    that cannot be wrong.
+
+    Whether the value is required is not part of it: that depends on the pool column, and one source
+    column may fill several (population's ID number fills Person and three Family tables).
+    """
+    if kind == "resident_id":
+        return f"jc_rid_error_of({v}, {b}, {d})"
+    if kind == "uscc":
+        return f"jc_uscc_error({v})"
+    if kind == "date":
+        return f"CASE WHEN {t} IS NOT NULL AND ({v} IS NULL OR year({v}) NOT BETWEEN 1900 AND 2100) THEN 'bad_date' END"
+    if kind == "timestamp":
+        return f"CASE WHEN {t} IS NOT NULL AND {v} IS NULL THEN 'bad_date' END"
+    if kind in {"number", "integer"}:
+        return f"CASE WHEN {t} IS NOT NULL AND {v} IS NULL THEN 'bad_number' END"
+    if kind == "amount":
+        negative = f"WHEN {v} < 0 THEN 'negative' " if column.non_negative else ""
+        return f"CASE WHEN {t} IS NOT NULL AND {v} IS NULL THEN 'bad_amount' {negative}END"
+    if kind == "boolean":
+        return f"CASE WHEN {t} IS NOT NULL AND {v} IS NULL THEN 'bad_boolean' END"
+    return None
+
+
+def error_sql(column: ColumnMap, t: str, r: str | None) -> str:
+    """NULL, or '<column>|<reason>|<text>' for the cleaned text ``t`` and reason code ``r``."""
     tag = f"{literal(column.column + '|')} || "
     raw = f" || '|' || coalesce({t}, '')"
     checks: list[str] = []
     if column.required:
         checks.append(f"WHEN {t} IS NULL THEN {tag}'missing'{raw}")
-    if kind == "resident_id":
-        checks.append(f"WHEN jc_rid_error({v}) IS NOT NULL THEN {tag}jc_rid_error({v}){raw}")
-    elif kind == "uscc":
-        checks.append(f"WHEN jc_uscc_error({v}) IS NOT NULL THEN {tag}jc_uscc_error({v}){raw}")
-    elif kind == "date":
-        checks.append(
-            f"WHEN {t} IS NOT NULL AND ({v} IS NULL OR year({v}) NOT BETWEEN 1900 AND 2100) THEN {tag}'bad_date'{raw}"
-        )
-    elif kind == "timestamp":
-        checks.append(f"WHEN {t} IS NOT NULL AND {v} IS NULL THEN {tag}'bad_date'{raw}")
-    elif kind in {"number", "integer"}:
-        checks.append(f"WHEN {t} IS NOT NULL AND {v} IS NULL THEN {tag}'bad_number'{raw}")
-    elif kind == "amount":
-        checks.append(f"WHEN {t} IS NOT NULL AND {v} IS NULL THEN {tag}'bad_amount'{raw}")
-        if column.non_negative:
-            checks.append(f"WHEN {v} < 0 THEN {tag}'negative'{raw}")
-    elif kind == "boolean":
-        checks.append(f"WHEN {t} IS NOT NULL AND {v} IS NULL THEN {tag}'bad_boolean'{raw}")
+    if r is not None:
+        checks.append(f"WHEN {r} IS NOT NULL THEN {tag}{r}{raw}")
     if not checks:
         return "NULL"
     return "CASE " + " ".join(checks) + " ELSE NULL END"
 
 
-def select_sql(table_map: TableMap, available: set[str] | None = None, *, plain: bool = False) -> str:
-    """The SELECT that maps ``src`` to one pool table, with `_row` and `_errors` (a list).
+@dataclass(frozen=True)
+class _Value:
+    """One normalised value of a staging row: a source column (or a constant) read as a kind."""
 
-    Stages, each a subquery, so that every macro gets a column rather than an expression to
-    re-derive: cleaned text, typed values, each column's error, then the list of errors. ``plain``:
-    the source holds no full-width character and no non-ASCII space (``sources.plain_text``), so
-    text is cleaned by the cheaper ``jc_text_plain``, with the same result.
+    source: str  # SQL of the raw value: src."column", a literal, or a typed NULL
+    kind: str
+    truthy: tuple[str, ...] = ()
+    non_negative: bool = False
+
+
+@dataclass
+class FeedSQL:
+    """The SQL that maps one file to the pool tables of its feed.
+
+    ``normalised[staging]`` reads a staging table (``src``, or an OCDS ``src_tender`` …) once and
+    gives every value the feed's tables need — cleaned text ``t<k>``, typed value ``v<k>`` (but for
+    text, which is its cleaned text) and reason code ``r<k>`` — so that a source column feeding
+    several tables is normalised and validated once.
+    ``select(i, norm)`` maps the feed's ``i``-th table from ``norm`` (that SELECT's result, as a table
+    name or a parenthesised query): one row per source row, its columns and ``_errors``.
     """
-    table: Table = tables()[table_map.table]
-    by_column = {c.column: c for c in table_map.columns}
-    texts: list[str] = []
-    typed: list[str] = []
-    outputs: list[str] = []
-    errors: list[str] = []
-    for index, (name, kind) in enumerate(table.columns.items()):
-        column = by_column.get(name)
-        if column is None:
-            outputs.append(f"CAST(NULL AS {SQL_TYPE[kind]}) AS {quote(name)}")
-            continue
-        if (
-            table_map.source == "src"
-            and column.source
-            and available is not None
-            and column.source not in available
-        ):
-            # An optional column this file does not have: no value, not an error (required
-            # columns were checked before).
-            source = "CAST(NULL AS VARCHAR)"
-        else:
-            source = f"src.{quote(column.source)}" if column.source else literal(column.value or "")
-        texts.append(f"{'jc_text_plain' if plain else 'jc_text'}({source}) AS t{index}")
-        typed.append(f"{value_sql(column, kind, f't{index}')} AS v{index}")
-        outputs.append(f"v{index} AS {quote(name)}")
-        error = error_sql(column, kind, f"t{index}", f"v{index}")
-        if error != "NULL":  # a column that cannot be wrong adds nothing to check per row
-            errors.append(f"{error} AS e{index}")
-    text_columns = ", ".join(["src._row AS _row", *texts])
-    typed_columns = ", ".join(["*", *typed])
-    error_columns = ", ".join(["*", *errors])
-    names_of_errors = [e.rsplit(" AS ", 1)[1] for e in errors]
-    # Nearly every row has no error: an empty list without building and filtering one.
-    error_list = (
-        "CASE WHEN "
-        + " AND ".join(f"{e} IS NULL" for e in names_of_errors)
-        + " THEN []::VARCHAR[] ELSE list_filter(["
-        + ", ".join(names_of_errors)
-        + "], lambda e: e IS NOT NULL) END"
-        if errors
-        else "[]::VARCHAR[]"
-    )
-    names = list(table.columns)
-    skips = [f"v{names.index(name)} IS NOT NULL" for name in table_map.skip_when_empty if name in by_column]
-    where = (" WHERE " + " AND ".join(skips)) if skips else ""
-    staging = "src" if table_map.source == "src" else f"src_{table_map.source}"
-    return (
-        f"SELECT _row, {', '.join(outputs)}, {error_list} AS _errors FROM (SELECT {error_columns} FROM "
-        f"(SELECT {typed_columns} FROM (SELECT {text_columns} FROM {staging} AS src)){where})"
-    )
+
+    normalised: dict[str, str]
+    maps: list[tuple[str, TableMap, dict[str, int]]]
+
+    def uses(self, staging: str) -> int:
+        return sum(1 for source, _map, _values in self.maps if source == staging)
+
+    def select(self, index: int, norm: str) -> str:
+        _staging, table_map, values = self.maps[index]
+        table: Table = tables()[table_map.table]
+        by_column = {c.column: c for c in table_map.columns}
+        outputs: list[str] = []
+        mapped: list[str] = []
+        errors: list[str] = []
+        for name, kind in table.columns.items():
+            column = by_column.get(name)
+            if column is None:
+                outputs.append(f"CAST(NULL AS {SQL_TYPE[kind]}) AS {quote(name)}")
+                continue
+            k = values[name]
+            outputs.append(quote(name))
+            mapped.append(f"{_value(k, kind)} AS {quote(name)}")
+            reason = f"r{k}" if kind in CHECKED_KINDS else None
+            error = error_sql(column, f"t{k}", reason)
+            if error != "NULL":  # a column that cannot be wrong adds nothing to check per row
+                errors.append(f"{error} AS _e{len(errors)}")
+        names_of_errors = [f"_e{i}" for i in range(len(errors))]
+        # Nearly every row has no error: an empty list without building and filtering one.
+        error_list = (
+            "CASE WHEN "
+            + " AND ".join(f"{e} IS NULL" for e in names_of_errors)
+            + " THEN []::VARCHAR[] ELSE list_filter(["
+            + ", ".join(names_of_errors)
+            + "], lambda e: e IS NOT NULL) END"
+            if errors
+            else "[]::VARCHAR[]"
+        )
+        skips = [
+            f"{_value(values[name], table.columns[name])} IS NOT NULL"
+            for name in table_map.skip_when_empty
+            if name in by_column
+        ]
+        where = (" WHERE " + " AND ".join(skips)) if skips else ""
+        return (
+            f"SELECT _row, {', '.join(outputs)}, {error_list} AS _errors FROM "
+            f"(SELECT {', '.join(['_row', *mapped, *errors])} FROM {norm} AS norm{where})"
+        )
+
+
+def _value(k: int, kind: str) -> str:
+    """The column holding the typed value ``k``: text is its cleaned text, kept once."""
+    return f"t{k}" if kind == "text" else f"v{k}"
+
+
+def feed_sql(
+    maps: tuple[TableMap, ...], available: set[str] | None = None, *, plain: bool = False
+) -> FeedSQL:
+    """The SQL mapping a file to its feed's tables (see FeedSQL). ``available``: the file's columns
+    (an optional column it lacks gives NULLs, not errors; required ones were checked before).
+    ``plain``: the source holds no full-width character and no non-ASCII space
+    (``sources.plain_text``), so text is cleaned by the cheaper ``jc_text_plain``, with the same result.
+    """
+    keys: dict[str, dict[_Value, int]] = {}
+    planned: list[tuple[str, TableMap, dict[str, int]]] = []
+    for table_map in maps:
+        table = tables()[table_map.table]
+        staging = "src" if table_map.source == "src" else f"src_{table_map.source}"
+        values = keys.setdefault(staging, {})
+        positions: dict[str, int] = {}
+        for column in table_map.columns:
+            kind = table.columns[column.column]
+            if (
+                table_map.source == "src"
+                and column.source
+                and available is not None
+                and column.source not in available
+            ):
+                # An optional column this file does not have: no value, not an error (required
+                # columns were checked before).
+                source = "CAST(NULL AS VARCHAR)"
+            else:
+                source = f"src.{quote(column.source)}" if column.source else literal(column.value or "")
+            # One value per source column and kind: a column read the same way by several tables
+            # (or twice by one) is normalised and validated once.
+            key = _Value(
+                source,
+                kind,
+                column.truthy if kind == "boolean" else (),
+                column.non_negative if kind == "amount" else False,
+            )
+            positions[column.column] = values.setdefault(key, len(values))
+        planned.append((staging, table_map, positions))
+    normalised = {staging: _normalised_sql(staging, values, plain) for staging, values in keys.items()}
+    return FeedSQL(normalised, planned)
+
+
+def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str:
+    """Stages, each a subquery, so that every macro gets a column rather than an expression to
+    re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies and birth
+    dates, reason codes.
+    """
+    texts, codes, typed, bodies, finals = [], [], [], [], ["_row"]
+    for value, k in values.items():
+        # Only the fields value_sql reads; the column's name plays no part in the value.
+        column = ColumnMap(column="", truthy=value.truthy, non_negative=value.non_negative)
+        texts.append(f"{'jc_text_plain' if plain else 'jc_text'}({value.source}) AS t{k}")
+        if value.kind in {"resident_id", "uscc"}:
+            # The code once, as a column: jc_rid repeats its argument.
+            codes.append(f"jc_code(t{k}) AS c{k}")
+            code = f"jc_rid(c{k})" if value.kind == "resident_id" else f"c{k}"
+            typed.append(f"CAST({code} AS VARCHAR) AS v{k}")
+        elif value.kind != "text":
+            typed.append(f"{value_sql(column, value.kind, f't{k}')} AS v{k}")
+        if value.kind == "resident_id":
+            bodies += [f"jc_rid_body(v{k}) AS b{k}", f"jc_rid_birth(v{k}) AS d{k}"]
+        finals += [f"t{k}"] if value.kind == "text" else [f"t{k}", f"v{k}"]
+        reason = reason_sql(column, value.kind, f"t{k}", f"v{k}", f"b{k}", f"d{k}")
+        if reason is not None:
+            finals.append(f"{reason} AS r{k}")
+    query = f"SELECT {', '.join(['src._row AS _row', *texts])} FROM {staging} AS src"
+    for stage in (codes, typed, bodies):
+        if stage:
+            query = f"SELECT {', '.join(['*', *stage])} FROM ({query})"
+    return f"SELECT {', '.join(finals)} FROM ({query})"

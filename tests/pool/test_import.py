@@ -80,6 +80,47 @@ def test_rejected_rows_are_listed_and_valid_rows_land_under_tolerance(tmp_path):
     assert query("SELECT count(*) FROM Person")[0][0] == 100
 
 
+def test_each_table_rejects_a_bad_id_with_its_own_field_and_reason(tmp_path):
+    """The ID number is validated once for all four tables population fills; every table still
+    rejects a row whose ID it reads, naming its own field, and only the rows it would map."""
+    good = [
+        residents_rows()[0].replace("张建国", f"人{i}").replace(FATHER, rid("331221", "19700101", f"{i:03d}"))
+        for i in range(200)
+    ]
+    wrong_check = CHILD[:-1] + ("0" if CHILD[-1] != "0" else "1")
+    bad = [
+        # a bad relative: the row's Person and other relations land, its Family (father) row does not
+        residents_rows()[2].replace(f",{FATHER},", f",{FATHER[:-1]},"),
+        # a bad person ID: rejected in Person and in each relation the row gives (father, mother, spouse)
+        residents_rows()[2].replace(f"{CHILD[:6]}{CHILD[8:17]}", wrong_check),
+        # no person ID: missing in Person and in the one relation given (spouse)
+        residents_rows()[3].replace(SPOUSE, ""),
+    ]
+    outcome = import_file("population", write_residents(tmp_path, good + bad))
+    assert outcome.batch.rows_rejected == 3
+    rejected = {(r.row, r.table, r.field, r.reason) for r in RejectedRow.objects.filter(batch=outcome.batch)}
+    assert rejected == {
+        (202, "Family", "relative", "length"),
+        (203, "Person", "idNumber", "checksum"),
+        *((203, "Family", "person", "checksum") for _ in range(3)),
+        (204, "Person", "idNumber", "missing"),
+        (204, "Family", "person", "missing"),
+    }
+    assert RejectedRow.objects.filter(batch=outcome.batch, row=203, table="Family").count() == 3
+    assert outcome.batch.reject_summary == {
+        "Family.person: checksum": 3,
+        "Family.relative: length": 1,
+        "Person.idNumber: checksum": 1,
+        "Person.idNumber: missing": 1,
+        "Family.person: missing": 1,
+    }
+    assert query(f"SELECT count(*) FROM Person WHERE idNumber = '{CHILD}'")[0][0] == 1  # row 202
+    assert set(query(f"SELECT relationship FROM Family WHERE person = '{CHILD}'")) == {
+        ("mother",),
+        ("spouse",),
+    }
+
+
 def test_over_tolerance_nothing_lands(tmp_path):
     rows = residents_rows()
     rows[0] = rows[0].replace("1960-03-05", "1960-02-30").replace(FATHER, "1234")

@@ -66,6 +66,38 @@ def test_resident_id_sql_agrees_with_python(sql):
 
 
 @pytest.mark.django_db
+def test_resident_id_check_from_the_staged_body_agrees_with_python(sql):
+    """jc_rid_error_of(n, jc_rid_body(n), jc_rid_birth(n)), as the importer stages it, gives jc_rid_error(n)'s reasons."""
+    rng = random.Random(13)
+    numbers = [
+        *random_ids(3000, seed=13),
+        *(rng.choice(["", "X", "x", "1", "2X"]) + n[rng.randint(0, 17) :] for n in random_ids(300, seed=17)),
+        "110105491231002",
+        "11010519491231002x",
+        "1101051949123100X2",
+        "+1010519491231002X",
+        "１１０１０５４９１２３１００２",
+        "11010518491231002X",
+        "11010530000101002X",
+    ]
+    rows = sql.execute(
+        "SELECT x, jc_rid_error(n), jc_rid_error_of(n, b, d) FROM (SELECT x, n, jc_rid_body(n) AS b, jc_rid_birth(n) AS d FROM "
+        "(SELECT x, jc_rid(jc_code(jc_text(x))) AS n FROM unnest(?::VARCHAR[]) AS t(x)))",
+        [numbers],
+    ).fetchall()
+    assert len(rows) == len(numbers)
+    for number, error, staged in rows:
+        assert staged == error, number
+        assert (staged is None) == is_valid_resident_id(number), number
+    assert sum(error is None for _n, _e, error in rows) > 1000
+    assert {"checksum", "length", "format", "birth_date"} <= {error for _n, _e, error in rows}
+    body = "11010519491231002"
+    assert sql.execute("SELECT jc_rid_check_of(jc_rid_body(?))", [body]).fetchone()[
+        0
+    ] == resident_id_check_char(body)
+
+
+@pytest.mark.django_db
 def test_uscc_sql_agrees_with_python(sql):
     codes = [*random_usccs(3000), "91350100M000100Y43", "9135A100M000100Y43", "91350100M000100YI3"]
     rows = sql.execute(
@@ -115,7 +147,64 @@ def test_text_folds_fullwidth_and_trims(sql):
         ("张 伟", "张 伟"),
         ("", None),
         ("\u3000", None),
+        ("张伟\u00a0", "张伟"),
+        ("\u2003张伟", "张伟"),
+        ("张\u3000伟", "张 伟"),
+        ("张\u00a0伟", "张\u00a0伟"),
+        ("\t张伟", "\t张伟"),
+        ("张伟\u205f", "张伟"),
     ],
 )
 def test_text_cleaning_takes_the_same_values_on_its_fast_paths(sql, text, expected):
     assert sql.execute("SELECT jc_text(?)", [text]).fetchone()[0] == expected
+
+
+def test_text_cleaning_is_folding_then_trimming_on_many_values(sql):
+    """Whatever path jc_text takes, its value is what folding and trimming every value gives."""
+    rng = random.Random(19)
+    pieces = ["张", "伟", "a", "1", "X", " ", "\t", "\u00a0", "\u1680", "\u2003", "\u200a", "\u202f",
+              "\u205f", "\u3000", "\u2028", "\u200b", "Ａ", "１", "～", "！", "·", "、", "—"]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(5000)]
+    rows = sql.execute(
+        "SELECT x, jc_text(x), nullif(trim(jc_fold(x)), '') FROM unnest(?::VARCHAR[]) AS t(x)", [texts]
+    ).fetchall()
+    assert len(rows) == len(texts)
+    for text, fast, reference in rows:
+        assert fast == reference, repr(text)
+
+
+def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(sql):
+    """jc_date's eight-digit path gives what the list of formats gives; jc_amount's cast what the
+    cleaning gives, on many generated values, good and bad."""
+    from jiancha.pool.normalize import DATE_FORMATS, _sql_list
+
+    rng = random.Random(23)
+    dates = [
+        *(f"{rng.randint(1890, 2110)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}" for _ in range(3000)),
+        *(f"{rng.randint(1900, 2100)}/{rng.randint(1, 12)}/{rng.randint(1, 28)}" for _ in range(300)),
+        "2025013", "202501050", "20240229", "20230229", "00000000", "2025-01-05", "2025年1月5日",
+    ]  # fmt: skip
+    rows = sql.execute(
+        f"SELECT x, jc_date(x), CASE WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T].*)?') "
+        f"THEN TRY_CAST(substr(x, 1, 10) AS DATE) ELSE CAST(try_strptime(x, {_sql_list(DATE_FORMATS)}) AS DATE) END "
+        "FROM unnest(?::VARCHAR[]) AS t(x)",
+        [dates],
+    ).fetchall()
+    assert len(rows) == len(dates)
+    for text, fast, reference in rows:
+        assert fast == reference, text
+    assert (
+        sum(fast is None for _t, fast, _r in rows) > 100
+        and sum(fast is not None for _t, fast, _r in rows) > 1000
+    )
+    amounts = [
+        *(f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 3)}f}" for _ in range(2000)),
+        "1,234.50", "1234.5元", "12.5万元", "¥1,234", "12.5万", "abc", "", "1e3", " 12 ", "99999999999999999",
+    ]  # fmt: skip
+    rows = sql.execute(
+        "SELECT x, jc_amount(x), coalesce(TRY_CAST(x AS DECIMAL(18, 2)), jc_amount_of(jc_amount_text(x))) "
+        "FROM unnest(?::VARCHAR[]) AS t(x)",
+        [amounts],
+    ).fetchall()
+    for text, fast, reference in rows:
+        assert fast == reference, text
