@@ -99,16 +99,19 @@ def macros() -> list[str]:
         # Dates and times: ISO text, by far the most common, is cast directly; the list of formats is
         # tried only for the rest. Eight digits (20250105, the next most common) can only be %Y%m%d —
         # every other format has a separator — so that one format is tried first (half the cost).
-        # Only a date it takes is taken: the list does not refuse a day past the month's end
-        # (20250230 becomes 2025-03-02, a DuckDB quirk of try_strptime with a list holding %z), and
-        # such values keep going to the list, so the result is the list's in every case.
+        # The list of formats says only whether the text is in one of them: it does not refuse a day
+        # past the month's end (2025/02/30 becomes 2025-03-02, a DuckDB quirk of try_strptime with a
+        # list holding %z). The date is then the one written — year, month and day are the first three
+        # numbers in every format — and an impossible one is refused.
+        "CREATE OR REPLACE MACRO jc_ymd(n) AS "
+        "TRY_CAST(lpad(n[1], 4, '0') || '-' || lpad(n[2], 2, '0') || '-' || lpad(n[3], 2, '0') AS DATE)",
+        "CREATE OR REPLACE MACRO jc_written_date(t) AS jc_ymd(regexp_extract_all(t, '[0-9]+'))",
         "CREATE OR REPLACE MACRO jc_date(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?') "
         "THEN TRY_CAST(substr(t, 1, 10) AS DATE) "
-        "WHEN regexp_full_match(t, '[0-9]{8}') AND try_strptime(t, '%Y%m%d') IS NOT NULL "
-        "THEN CAST(try_strptime(t, '%Y%m%d') AS DATE) "
-        f"ELSE CAST(try_strptime(t, {_sql_list(DATE_FORMATS)}) AS DATE) END",
+        "WHEN regexp_full_match(t, '[0-9]{8}') THEN CAST(try_strptime(t, '%Y%m%d') AS DATE) "
+        f"WHEN try_strptime(t, {_sql_list(DATE_FORMATS)}) IS NOT NULL THEN jc_written_date(t) END",
         "CREATE OR REPLACE MACRO jc_timestamp(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:]{5,8})?') "
-        f"THEN TRY_CAST(t AS TIMESTAMP) ELSE try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}) END",
+        f"THEN TRY_CAST(t AS TIMESTAMP) WHEN jc_written_date(t) IS NOT NULL THEN try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}) END",
         # Amounts: "1,234.50", "1234.5元", "12.5万元", "¥1,234"; 万 multiplies by 10,000.
         "CREATE OR REPLACE MACRO jc_amount_text(t) AS regexp_replace(replace(t, ',', ''), '[元¥￥\\s]', '', 'g')",
         "CREATE OR REPLACE MACRO jc_amount_of(a) AS CASE "

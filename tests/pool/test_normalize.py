@@ -1,6 +1,8 @@
 """The SQL normalisers and validators agree with the Python ones (jiancha.identifiers)."""
 
 import random
+import re
+from datetime import date
 
 import duckdb
 import pytest
@@ -114,7 +116,10 @@ def test_uscc_sql_agrees_with_python(sql):
     ("text", "expected"),
     [("2025-01-05", "2025-01-05"), ("2025/1/5", "2025-01-05"), ("20250105", "2025-01-05"),
      ("2025年1月5日", "2025-01-05"), ("２０２５．０１．０５", "2025-01-05"), (" 2025-01-05 00:00:00 ", "2025-01-05"),
-     ("2025-02-30", None), ("", None)],
+     ("2025-02-30", None), ("", None), ("2024/2/29", "2024-02-29"),
+     # impossible days in every format are refused, not rolled into the next month
+     ("20250230", None), ("2025/02/30", None), ("2025年2月30日", None), ("2025.02.30", None), ("19180431", None),
+     ("2023/2/29", None), ("2025/13/01", None)],
 )  # fmt: skip
 def test_dates_in_the_formats_departments_use(sql, text, expected):
     (value,) = sql.execute("SELECT CAST(jc_date(jc_text(?)) AS VARCHAR)", [text]).fetchone()
@@ -173,30 +178,36 @@ def test_text_cleaning_is_folding_then_trimming_on_many_values(sql):
         assert fast == reference, repr(text)
 
 
-def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(sql):
-    """jc_date's eight-digit path gives what the list of formats gives; jc_amount's cast what the
-    cleaning gives, on many generated values, good and bad."""
-    from jiancha.pool.normalize import DATE_FORMATS, _sql_list
+def _written_date(text: str) -> date | None:
+    """The date a text in one of the departments' formats names, or None if there is no such day."""
+    numbers = re.findall(r"[0-9]+", text)
+    if re.fullmatch(r"[0-9]{8}", text):
+        numbers = [text[:4], text[4:6], text[6:]]
+    elif not re.fullmatch(
+        r"[0-9]{4}(-[0-9]{2}-[0-9]{2}|/[0-9]{1,2}/[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日)", text
+    ):
+        return None
+    try:
+        return date(*(int(n) for n in numbers[:3]))
+    except ValueError:
+        return None
 
+
+def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(sql):
+    """jc_date gives the day written (or none where there is no such day) on its eight-digit path and
+    through the list of formats; jc_amount's cast what the cleaning gives; many generated values, good
+    and bad."""
     rng = random.Random(23)
     dates = [
         *(f"{rng.randint(1890, 2110)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}" for _ in range(3000)),
         *(f"{rng.randint(1900, 2100)}/{rng.randint(1, 12)}/{rng.randint(1, 28)}" for _ in range(300)),
         "2025013", "202501050", "20240229", "20230229", "00000000", "2025-01-05", "2025年1月5日",
     ]  # fmt: skip
-    rows = sql.execute(
-        f"SELECT x, jc_date(x), CASE WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T].*)?') "
-        f"THEN TRY_CAST(substr(x, 1, 10) AS DATE) ELSE CAST(try_strptime(x, {_sql_list(DATE_FORMATS)}) AS DATE) END "
-        "FROM unnest(?::VARCHAR[]) AS t(x)",
-        [dates],
-    ).fetchall()
+    rows = sql.execute("SELECT x, jc_date(x) FROM unnest(?::VARCHAR[]) AS t(x)", [dates]).fetchall()
     assert len(rows) == len(dates)
-    for text, fast, reference in rows:
-        assert fast == reference, text
-    assert (
-        sum(fast is None for _t, fast, _r in rows) > 100
-        and sum(fast is not None for _t, fast, _r in rows) > 1000
-    )
+    for text, value in rows:
+        assert value == _written_date(text), text
+    assert sum(v is None for _t, v in rows) > 100 and sum(v is not None for _t, v in rows) > 1000
     amounts = [
         *(f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 3)}f}" for _ in range(2000)),
         "1,234.50", "1234.5元", "12.5万元", "¥1,234", "12.5万", "abc", "", "1e3", " 12 ", "99999999999999999",
@@ -208,3 +219,15 @@ def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(s
     ).fetchall()
     for text, fast, reference in rows:
         assert fast == reference, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2025-01-05 08:30:00", "2025-01-05 08:30:00"), ("2025/1/5 08:30:00", "2025-01-05 08:30:00"),
+     ("2025年1月5日 08:30", "2025-01-05 08:30:00"), ("2025/02/30 08:30:00", None), ("2025-02-30 08:30:00", None)],
+)  # fmt: skip
+def test_times_in_the_formats_departments_use_and_no_impossible_day(sql, text, expected):
+    (value,) = sql.execute(
+        "SELECT CAST(CAST(jc_timestamp(jc_text(?)) AS TIMESTAMP) AS VARCHAR)", [text]
+    ).fetchone()
+    assert value == expected
