@@ -101,11 +101,14 @@ def macros() -> list[str]:
         # every other format has a separator — so that one format is tried first (half the cost).
         # The list of formats says only whether the text is in one of them: it does not refuse a day
         # past the month's end (2025/02/30 becomes 2025-03-02, a DuckDB quirk of try_strptime with a
-        # list holding %z). The date is then the one written — year, month and day are the first three
-        # numbers in every format — and an impossible one is refused.
+        # list holding %z). The date is then the one written — year, month and day are the first eight
+        # digits of a compact value (20250105, 20250105094200), else the first three numbers — and an
+        # impossible one is refused.
         "CREATE OR REPLACE MACRO jc_ymd(n) AS "
         "TRY_CAST(lpad(n[1], 4, '0') || '-' || lpad(n[2], 2, '0') || '-' || lpad(n[3], 2, '0') AS DATE)",
-        "CREATE OR REPLACE MACRO jc_written_date(t) AS jc_ymd(regexp_extract_all(t, '[0-9]+'))",
+        "CREATE OR REPLACE MACRO jc_written_date(t) AS CASE WHEN regexp_matches(t, '^[0-9]{8}') "
+        "THEN TRY_CAST(substr(t, 1, 4) || '-' || substr(t, 5, 2) || '-' || substr(t, 7, 2) AS DATE) "
+        "ELSE jc_ymd(regexp_extract_all(t, '[0-9]+')) END",
         "CREATE OR REPLACE MACRO jc_date(t) AS CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?') "
         "THEN TRY_CAST(substr(t, 1, 10) AS DATE) "
         "WHEN regexp_full_match(t, '[0-9]{8}') THEN CAST(try_strptime(t, '%Y%m%d') AS DATE) "

@@ -224,7 +224,8 @@ def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(s
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("2025-01-05 08:30:00", "2025-01-05 08:30:00"), ("2025/1/5 08:30:00", "2025-01-05 08:30:00"),
-     ("2025年1月5日 08:30", "2025-01-05 08:30:00"), ("2025/02/30 08:30:00", None), ("2025-02-30 08:30:00", None)],
+     ("2025年1月5日 08:30", "2025-01-05 08:30:00"), ("2025/02/30 08:30:00", None), ("2025-02-30 08:30:00", None),
+     ("20251230094200", "2025-12-30 09:42:00"), ("20250230094200", None)],
 )  # fmt: skip
 def test_times_in_the_formats_departments_use_and_no_impossible_day(sql, text, expected):
     (value,) = sql.execute(
