@@ -196,7 +196,13 @@ Steps of the run {"with IDs hidden" if delivered is None else "as delivered"}: {
 
 {load_note()} CPU time is the process's own, all threads.
 """
-    command = "uv run python -m bench.resolve" + (f" --region {args.region}" if args.region else "")
+    limit_env = os.environ.get("JIANCHA_BATCH_MEMORY_LIMIT")
+    command = (
+        f"JIANCHA_BATCH_MEMORY_LIMIT={limit_env} " if limit_env else ""
+    ) + "uv run python -m bench.resolve"
+    command += (f" --region {args.region}" if args.region else "") + (
+        f" --data-dir {args.data_dir}" if args.data_dir else ""
+    )
     if args.no_blind:
         command += " --no-blind"
     for flag in ("skip_delivered", "no_quality", "no_graph"):
