@@ -243,19 +243,13 @@ def load(connection: duckdb.DuckDBPyConnection, snapshot: int = 0) -> Graph:
     try:
         counted = connection.execute("SELECT count(*), coalesce(sum(degree), 0) FROM _graph_nodes").fetchall()
         nodes, edges = int(counted[0][0]), int(counted[0][1]) // 2
-        keys = _fixed_width(
-            connection.sql("SELECT key FROM _graph_nodes ORDER BY id").to_arrow_table().column(0)
-        )
+        keys = _fixed_width(_column(connection, "SELECT key FROM _graph_nodes ORDER BY id"))
         if keys.size > 1 and not bool(np.all(keys[1:] > keys[:-1])):
             raise RuntimeError("the relation graph's node keys are not in byte order")
-        names = (
-            connection.sql(
-                f"SELECT x.name FROM _graph_nodes n LEFT JOIN ({NAMES_SQL}) x ON x.node = n.key ORDER BY n.id"
-            )
-            .to_arrow_table()
-            .column(0)
-            .combine_chunks()
-        )
+        names = _column(
+            connection,
+            f"SELECT x.name FROM _graph_nodes n LEFT JOIN ({NAMES_SQL}) x ON x.node = n.key ORDER BY n.id",
+        ).combine_chunks()
         graph = rx.PyGraph(multigraph=True, node_count_hint=nodes, edge_count_hint=edges)
         for start in range(0, nodes, BATCH):
             graph.add_nodes_from([None] * min(BATCH, nodes - start))
@@ -304,6 +298,13 @@ def load(connection: duckdb.DuckDBPyConnection, snapshot: int = 0) -> Graph:
         )
     finally:
         connection.execute("DROP TABLE IF EXISTS _graph_nodes")
+
+
+def _column(connection: duckdb.DuckDBPyConnection, sql: str) -> pa.ChunkedArray:
+    """A query's one column, streamed in batches (a whole Arrow result would be gathered inside
+    DuckDB's memory limit)."""
+    stream = connection.sql(sql).to_arrow_reader(BATCH)
+    return pa.chunked_array([batch.column(0) for batch in stream], type=stream.schema.field(0).type)
 
 
 def _fixed_width(column: pa.ChunkedArray) -> np.ndarray:

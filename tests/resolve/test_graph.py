@@ -225,3 +225,12 @@ def test_the_graph_takes_a_link_token_bound_to_its_user(resolved):
     assert any(p["ref"].endswith(parent) or parent[-2:] in p["node"] for p in answer.parties)
     with pytest.raises(services.QueryRefused, match="not valid or has expired"):
         services.related_parties(investigator, token, "review of alert 12 (R028)", 2)
+
+
+def test_an_empty_pool_gives_an_empty_graph(pool_dir):
+    from jiancha.pool import store
+
+    g = graph.load(store.connect_files({}))
+    assert g.graph.num_nodes() == 0 and g.graph.num_edges() == 0
+    assert not g.has("P:330106193206220610") and g.name("P:330106193206220610") == ""
+    assert g.sample_people(3, random.Random(1)) == [] and g.evidence_of([]) == {}
