@@ -115,9 +115,7 @@ def main() -> None:
     latencies: list[float] = []
     if not args.no_graph:
         _graph, wall_graph, _cpu = _timed("graph build", graph.build)
-        people = [k for k in _graph.index if k.startswith("P:")]
-        rng = random.Random(7)
-        for node in (rng.choice(people) for _ in range(args.queries)):
+        for node in _graph.sample_people(args.queries, random.Random(7)):
             t0 = time.perf_counter()
             graph.related(node, 2)
             latencies.append((time.perf_counter() - t0) * 1000)

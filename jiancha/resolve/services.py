@@ -172,10 +172,10 @@ def related_parties(
         for r in found
     ]
     pool.close_query(query, len(parties))
-    if not parties and node not in graph.build().index:
+    if not parties and not graph.build().has(node):
         raise QueryRefused(_("the relation graph knows nothing about this subject"))
     return GraphAnswer(
-        query.pk, ref(node), _shown(node, full), graph.build().names.get(node, ""), node[0], parties, full
+        query.pk, ref(node), _shown(node, full), graph.build().name(node), node[0], parties, full
     )
 
 

@@ -4,6 +4,7 @@ and profiles that use resolved identities."""
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 from django.urls import reverse
@@ -50,6 +51,80 @@ def test_related_parties_come_with_paths_and_evidence(resolved):
     paths = graph.connections("P:" + child, "P:" + sibling)
     assert paths and all(len(p) == 1 for p in paths)
     assert graph.related("P:000000000000000000") == []
+
+
+def test_every_edge_keeps_its_evidence_from_the_pool(resolved):
+    # The graph holds edges as bare numbers; what it reads back for them is what the edge query gives.
+    g = graph.build()
+    expected = sorted(
+        (str(r["a"]), str(r["b"]), str(r["kind"]), str(r["label"] or ""), r["feed"], r["file"], r["row"])
+        for r in rows(graph.EDGES_SQL)
+    )
+    evidence = g.evidence_of(range(g.graph.num_edges()))
+    held = []
+    for e in range(g.graph.num_edges()):
+        a, b = g.graph.get_edge_endpoints_by_index(e)
+        label, feed, file, row = evidence[e]
+        held.append(
+            (g.node_key(a), g.node_key(b), graph.KINDS[int(g.kind[e])], str(label or ""), feed, file, row)
+        )
+    assert sorted(held) == expected and len(expected) > 100
+    assert g.graph.num_nodes() == len({x for edge in expected for x in edge[:2]})
+    # a hop's evidence points at the household-register row that shows it, read from either end
+    child, parent, _sibling = _family()
+    hop = next(r for r in graph.related("P:" + child, 1) if r.node == "P:" + parent).path[0]
+    family = [e for e in hop.evidence if e["kind"] == "family"]
+    assert family and hop.evidence[0] == family[0]  # family evidence first
+    for item in family:
+        shown = rows(
+            "SELECT person, relative FROM Family WHERE _feed = ? AND _file = ? AND _row = ?",
+            [item["feed"], item["file"], item["row"]],
+        )
+        assert (child, parent) in {(r["person"], r["relative"]) for r in shown}  # a row may name several
+    back = next(r for r in graph.related("P:" + parent, 1) if r.node == "P:" + child).path[0]
+    assert back.kind == "family" and back.label == "child"
+    assert sorted((e["kind"], e["feed"], e["file"], e["row"]) for e in back.evidence) == sorted(
+        (e["kind"], e["feed"], e["file"], e["row"]) for e in hop.evidence
+    )
+
+
+def test_node_lookup_names_and_samples(resolved):
+    g = graph.build()
+    known = g.node_key(0)
+    assert g.has(known) and g.index_of(known) == 0
+    last = g.node_key(g.graph.num_nodes() - 1)
+    assert g.index_of(last) == g.graph.num_nodes() - 1
+    for unknown in [
+        "",
+        "P:",
+        "P:000000000000000000",
+        known[:-1],
+        known + "0",
+        "x" * 100,
+        known + "\0",
+        "Z:" + known,
+    ]:
+        assert not g.has(unknown) and g.name(unknown) == ""
+    names = {str(r["node"]): str(r["name"] or "") for r in rows(graph.NAMES_SQL)}
+    for i in range(0, g.graph.num_nodes(), 7):
+        assert g.name_of(i) == names.get(g.node_key(i), "")
+    people = g.sample_people(50, random.Random(3))
+    assert len(people) == 50 and all(p.startswith("P:") and g.has(p) for p in people)
+    assert people == g.sample_people(50, random.Random(3))
+    assert graph.related("P:000000000000000000") == [] and graph.connections("P:x", known) == []
+
+
+def test_kinds_limit_the_edges_followed(resolved):
+    child, parent, sibling = _family()
+    family = graph.related("P:" + child, 2, kinds={"family"})
+    assert family and all(h.kind == "family" for r in family for h in r.path)
+    assert {"P:" + parent, "P:" + sibling} <= {r.node for r in family}
+    assert graph.related("P:" + child, 2, kinds={"no such kind"}) == []
+    everyone = graph.related("P:" + child, 2)
+    assert len(everyone) >= len(family)
+    # nearest first, and the same answer twice
+    assert [r.hops for r in everyone] == sorted(r.hops for r in everyone)
+    assert everyone == graph.related("P:" + child, 2)
 
 
 def test_graph_queries_are_refused_without_right_purpose_or_subject(resolved):
@@ -150,3 +225,12 @@ def test_the_graph_takes_a_link_token_bound_to_its_user(resolved):
     assert any(p["ref"].endswith(parent) or parent[-2:] in p["node"] for p in answer.parties)
     with pytest.raises(services.QueryRefused, match="not valid or has expired"):
         services.related_parties(investigator, token, "review of alert 12 (R028)", 2)
+
+
+def test_an_empty_pool_gives_an_empty_graph(pool_dir):
+    from jiancha.pool import store
+
+    g = graph.load(store.connect_files({}))
+    assert g.graph.num_nodes() == 0 and g.graph.num_edges() == 0
+    assert not g.has("P:330106193206220610") and g.name("P:330106193206220610") == ""
+    assert g.sample_people(3, random.Random(1)) == [] and g.evidence_of([]) == {}
