@@ -179,11 +179,13 @@ def train(connection: duckdb.DuckDBPyConnection, kind: str, records: str) -> Mod
         linker = _linker(connection, "_train_u", model)
         linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
         model.settings = linker.misc.save_model_to_json()
+        linker.table_management.delete_tables_created_by_splink_from_db()
     labelled = "SELECT count(*) FROM (SELECT label FROM _train_m GROUP BY label HAVING count(*) > 1)"
     if connection.execute(labelled).fetchall()[0][0]:
         linker = _linker(connection, "_train_m", model)
         linker.training.estimate_m_from_label_column("label")
         model.settings = linker.misc.save_model_to_json()
+        linker.table_management.delete_tables_created_by_splink_from_db()
     model.settings["probability_two_random_records_match"] = prior
     connection.execute("DROP TABLE _train_m")
     connection.execute("DROP TABLE _train_u")
@@ -270,6 +272,8 @@ def score(
         "greatest(record_key_l, record_key_r) AS record_key_r, match_probability, match_weight, "
         f"{weights} FROM {predicted.physical_name}"
     )
+    linker.table_management.delete_tables_created_by_splink_from_db()
+    connection.execute("DROP TABLE _candidates")
     return out
 
 
