@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -327,6 +328,34 @@ def cluster(nodes_with_id: set[str], edges: list[Edge], rejected: set[tuple[str,
         members[large] |= members.pop(small)
         ident[large] = ident[large] or ident[small]
     return {node: find(node) for node in list(parent)}
+
+
+def components(count: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components of nodes ``0 … count − 1`` joined by edges ``left[i]``–``right[i]``: per node,
+    the smallest node of its component.
+
+    Arrays only, no object per node or edge: each round hooks the root of every edge's larger end to
+    the smaller root (roots only ever point to smaller nodes, so the pointers stay a forest), then
+    jumps pointers until every node points to its root. A component still split in k trees has each
+    tree hooked onto another in a round, so about log₂ k rounds suffice.
+    """
+    label = np.arange(count, dtype=np.int32 if count < 2**31 else np.int64)
+    if not count or not len(left):
+        return label
+    while True:
+        lower, upper = label[left], label[right]
+        low = np.minimum(lower, upper)
+        hooked = label.copy()
+        np.minimum.at(hooked, lower, low)
+        np.minimum.at(hooked, upper, low)
+        while True:
+            jumped = hooked[hooked]
+            if np.array_equal(jumped, hooked):
+                break
+            hooked = jumped
+        if np.array_equal(hooked, label):
+            return label
+        label = hooked
 
 
 def identity_id(kind: str, anchor: str) -> str:

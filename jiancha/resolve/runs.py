@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from django.conf import settings
 from django.utils import timezone
@@ -203,37 +204,7 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
             "decision": [d[2] for d in decisions],
         },
     )
-    # Pairs are scored between signatures; a node is an identifier, or a signature without one.
-    pairs = connection.execute(
-        f"SELECT {_node('nl')}, {_node('nr')}, s.match_probability, d.decision FROM ("
-        f"SELECT record_key_l AS l, record_key_r AS r, match_probability FROM {scored} "
-        "UNION ALL SELECT l, r, NULL FROM _decided) s "
-        f'JOIN "{table}" nl ON nl.sig = s.l JOIN "{table}" nr ON nr.sig = s.r '
-        "LEFT JOIN _decided d ON d.l = least(s.l, s.r) AND d.r = greatest(s.l, s.r)"
-    ).fetchall()
-    # Only nodes on a pair can be merged; a node is "id:<number>" exactly when it carries an identifier
-    # (_node), so the hard rule needs no set of every identifier in the pool.
-    with_id = {node for pair in pairs for node in pair[:2] if node.startswith("id:")}
-    edges: list[linkage.Edge] = []
-    rejected: set[tuple[str, str]] = set()
-    for left, right, probability, decision in pairs:
-        if decision == MatchDecision.Decision.REJECT:
-            rejected.add((left, right))
-        elif decision == MatchDecision.Decision.ACCEPT:
-            edges.append(linkage.Edge(left, right, 2.0))  # analysts first
-        elif probability is not None and probability >= linkage.LINK_THRESHOLD:
-            edges.append(linkage.Edge(left, right, float(probability)))
-    roots = linkage.cluster(with_id, edges, rejected)
-    # The anchor of a cluster: its identifier if it has one, else its first record.
-    anchors: dict[str, str] = {}
-    for node, root in sorted(roots.items()):
-        current = anchors.get(root)
-        if current is None or (node.startswith("id:") and not current.startswith("id:")):
-            anchors[root] = node
-    accepted = {e.left for e in edges if e.probability > 1} | {e.right for e in edges if e.probability > 1}
-    nodes = sorted(roots)
-    _table(connection, f"_{kind}_anchor", {"node": nodes, "anchor": [anchors[roots[n]] for n in nodes]})
-    _table(connection, f"_{kind}_by_analyst", {"node": sorted(accepted)})
+    links_by_model, links_refused = _link(connection, kind, table, scored)
     prefix = "P" if kind == "person" else "C"
     # Per mention, a view over the pool (records.build): only nodes on a pair have an anchor other
     # than themselves, so the rest of the province's mentions need no join but a small one.
@@ -259,14 +230,112 @@ def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, score
         f"FROM \"{table}\" r LEFT JOIN _{kind}_anchor a ON r.id_number IS NULL AND a.node = 'sig:' || r.sig"
     ).fetchall()[0]
     figures.pairs_scored = connection.execute(f"SELECT count(*) FROM {scored}").fetchall()[0][0]
-    figures.links_by_model = sum(
-        1 for e in edges if e.probability <= 1 and roots.get(e.left) == roots.get(e.right)
-    )
+    figures.links_by_model = links_by_model
     # Links above the threshold that clustering refused: the two sides ended with different
     # identifiers (the hard rule), or an analyst's rejection stood between them.
-    figures.links_refused = sum(1 for e in edges if roots.get(e.left) != roots.get(e.right))
+    figures.links_refused = links_refused
     figures.review_pairs = _queue(connection, kind, scored)
     return figures
+
+
+def _link(connection: duckdb.DuckDBPyConnection, kind: str, table: str, scored: str) -> tuple[int, int]:
+    """Cluster the nodes on links (pairs above the threshold and analysts' accepts, ``_decided``) as
+    ``linkage.cluster`` does; leave ``_<kind>_anchor`` (node, anchor of its cluster) and
+    ``_<kind>_by_analyst``; return the links made by the model and the links refused.
+
+    Greedy merging can only refuse inside a connected component holding two identifiers or both ends
+    of a rejected pair. DuckDB numbers the nodes on links in key order, the components are found on
+    integer arrays (``linkage.components``), and only those few components go through
+    ``linkage.cluster`` as Python objects; every other component is one cluster, with no link refused.
+    """
+    decision = MatchDecision.Decision
+    # Pairs are scored between signatures; a node is an identifier, or a signature without one.
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE _links AS SELECT * FROM ("
+        f"SELECT {_node('nl')} AS l, {_node('nr')} AS r, "
+        f"CASE WHEN d.decision = '{decision.REJECT.value}' THEN 'reject' "
+        f"WHEN d.decision = '{decision.ACCEPT.value}' THEN 'accept' "
+        f"WHEN s.match_probability >= {linkage.LINK_THRESHOLD}::DOUBLE THEN 'model' END AS how, "
+        # analysts first
+        f"CASE WHEN d.decision = '{decision.ACCEPT.value}' THEN 2.0::DOUBLE ELSE s.match_probability END AS p "
+        f"FROM (SELECT record_key_l AS l, record_key_r AS r, match_probability FROM {scored} "
+        "UNION ALL SELECT l, r, NULL FROM _decided) s "
+        f'JOIN "{table}" nl ON nl.sig = s.l JOIN "{table}" nr ON nr.sig = s.r '
+        "LEFT JOIN _decided d ON d.l = least(s.l, s.r) AND d.r = greatest(s.l, s.r)"
+        ") WHERE how IS NOT NULL"
+    )
+    # Only nodes on a link can be merged; a node is "id:<number>" exactly when it carries an identifier
+    # (_node), so the hard rule needs no set of every identifier in the pool.
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE _link_nodes AS SELECT node, "
+        "(row_number() OVER (ORDER BY node) - 1)::INTEGER AS i, node LIKE 'id:%' AS is_id FROM ("
+        "SELECT l AS node FROM _links WHERE how <> 'reject' UNION SELECT r FROM _links WHERE how <> 'reject')"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE _link_edges AS SELECT a.i AS li, b.i AS ri, k.how, k.p FROM _links k "
+        "JOIN _link_nodes a ON a.node = k.l JOIN _link_nodes b ON b.node = k.r WHERE k.how <> 'reject'"
+    )
+
+    def column(sql: str, name: str) -> np.ndarray:
+        return connection.sql(sql).to_arrow_table().column(name).to_numpy()
+
+    is_id = column("SELECT is_id FROM _link_nodes ORDER BY i", "is_id").astype(bool)
+    count = len(is_id)
+    left = column("SELECT li FROM _link_edges", "li")
+    right = column("SELECT ri FROM _link_edges", "ri")
+    by_model = column("SELECT how = 'model' AS m FROM _link_edges", "m").astype(bool)
+    rejected = connection.execute(
+        "SELECT a.i, b.i FROM _links k JOIN _link_nodes a ON a.node = k.l "
+        "JOIN _link_nodes b ON b.node = k.r WHERE k.how = 'reject'"
+    ).fetchall()
+    # Components (labelled by their smallest node) where a merge may be refused.
+    label = linkage.components(count, left, right)
+    hard = np.bincount(label[is_id], minlength=count) >= 2
+    for a, b in rejected:
+        if label[a] == label[b]:
+            hard[label[a]] = True
+    clusters = label.astype(np.int64)
+    hard_nodes = np.flatnonzero(hard[label]).astype(np.int32) if count else np.zeros(0, np.int32)
+    if len(hard_nodes):
+        connection.register("_hard_arrow", pa.table({"i": hard_nodes}))
+        edges = [
+            linkage.Edge(left_node, right_node, float(probability))
+            for left_node, right_node, probability in connection.execute(
+                "SELECT a.node, b.node, e.p FROM _link_edges e JOIN _hard_arrow h ON h.i = e.li "
+                "JOIN _link_nodes a ON a.i = e.li JOIN _link_nodes b ON b.i = e.ri"
+            ).fetchall()
+        ]
+        index = dict(
+            connection.execute("SELECT node, i FROM _link_nodes JOIN _hard_arrow USING (i)").fetchall()
+        )
+        connection.unregister("_hard_arrow")
+        refused = {
+            (str(a), str(b))
+            for a, b in connection.execute("SELECT l, r FROM _links WHERE how = 'reject'").fetchall()
+        }
+        roots = linkage.cluster({n for n in index if n.startswith("id:")}, edges, refused)
+        for node, root in roots.items():
+            clusters[index[node]] = count + index[root]
+    # The anchor of a cluster: its first identifier in key order if it has one, else its first node.
+    order = np.arange(count, dtype=np.int64)
+    first = np.full(2 * count, 2 * count, dtype=np.int64)
+    np.minimum.at(first, clusters, np.where(is_id, order, order + count))
+    anchors = (first[clusters] % max(count, 1)).astype(np.int32)
+    connection.register("_anchor_arrow", pa.table({"i": order.astype(np.int32), "a": anchors}))
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE _{kind}_anchor AS SELECT n.node, m.node AS anchor FROM _anchor_arrow x "
+        "JOIN _link_nodes n ON n.i = x.i JOIN _link_nodes m ON m.i = x.a ORDER BY n.node"
+    )
+    connection.unregister("_anchor_arrow")
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE _{kind}_by_analyst AS SELECT DISTINCT node FROM ("
+        "SELECT l AS node FROM _links WHERE how = 'accept' UNION ALL SELECT r FROM _links WHERE how = 'accept'"
+        ") ORDER BY node"
+    )
+    same = clusters[left] == clusters[right]
+    for name in ("_links", "_link_nodes", "_link_edges"):
+        connection.execute(f"DROP TABLE {name}")
+    return int(np.count_nonzero(same & by_model)), int(np.count_nonzero(~same))
 
 
 def _queue(connection: duckdb.DuckDBPyConnection, kind: str, scored: str) -> int:
