@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from jiancha.pool.schema import feeds
 
-from .records import MENTIONS
+from .records import MENTIONS, stage
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,8 @@ def load_truth(connection: duckdb.DuckDBPyConnection, region: Path) -> None:
     else:
         rows = list(identity_key_rows(region))
         table = pa.table({k: [r[i] for r in rows] for i, k in enumerate(("file", "row", "column", "person"))})
-        connection.register("_truth_rows", table)
-        connection.execute("CREATE OR REPLACE TEMP TABLE _truth AS SELECT * FROM _truth_rows")
-        connection.unregister("_truth_rows")
-    connection.register("_source_columns", source_columns())
-    connection.execute("CREATE OR REPLACE TEMP TABLE _columns AS SELECT * FROM _source_columns")
-    connection.unregister("_source_columns")
+        stage(connection, "_truth", table)
+    stage(connection, "_columns", source_columns())
 
 
 def pairwise(connection: duckdb.DuckDBPyConnection, labelled: str) -> Quality:

@@ -33,6 +33,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
 
+from . import records
+
 LINK_THRESHOLD = 0.95  # merged without review
 REVIEW_THRESHOLD = 0.5  # between this and LINK_THRESHOLD: the review queue
 TRAINING_IDS = 100_000  # identifiers sampled to train m probabilities
@@ -204,9 +206,7 @@ def _linker(connection: duckdb.DuckDBPyConnection, table: str, model: Model) -> 
             "tf_name_norm": pa.array([f for _n, f in model.name_frequencies], pa.float64()),
         }
     )
-    connection.register("_tf_name_arrow", frequencies)
-    connection.execute("CREATE OR REPLACE TEMP TABLE _tf_name AS SELECT * FROM _tf_name_arrow")
-    connection.unregister("_tf_name_arrow")
+    records.stage(connection, "_tf_name", frequencies)
     linker.table_management.register_term_frequency_lookup(api.register("_tf_name"), "name_norm")
     return linker
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from jiancha.pool.schema import tables
 
@@ -78,6 +79,13 @@ COMPANY_MENTIONS = (
 
 MENTIONS = {"person": PERSON_MENTIONS, "company": COMPANY_MENTIONS}
 KINDS = tuple(MENTIONS)
+
+
+def stage(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Copy rows built in Python into a DuckDB temp table ``name`` (the Arrow object is not kept)."""
+    connection.register(f"{name}_arrow", table)
+    connection.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
+    connection.unregister(f"{name}_arrow")
 
 
 def _select(kind: str, m: Mention) -> str:
@@ -192,9 +200,7 @@ def build(
         ).fetchall()
     ]
     keys = names.name_keys(distinct, company=kind == "company")
-    connection.register("_name_keys", keys)
-    connection.execute("CREATE OR REPLACE TEMP TABLE _name_keys_t AS SELECT * FROM _name_keys")
-    connection.unregister("_name_keys")
+    stage(connection, "_name_keys_t", keys)
     connection.execute(
         f'CREATE OR REPLACE TABLE "{target}" AS SELECT {SIGNATURE[kind]} AS sig, s.* EXCLUDE (record_key), '
         "k.name_norm, k.pinyin, k.pinyin[-1] AS py_generic, k.surname_py FROM ("

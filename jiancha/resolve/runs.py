@@ -187,9 +187,7 @@ def _node(alias: str) -> str:
 
 def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[str]]) -> None:
     """A temporary table of text columns from Python lists, through Arrow (executemany is row by row)."""
-    connection.register(f"{name}_arrow", pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    connection.unregister(f"{name}_arrow")
+    records.stage(connection, name, pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
 
 
 def _cluster(connection: duckdb.DuckDBPyConnection, kind: str, table: str, scored: str) -> KindFigures:
@@ -297,18 +295,16 @@ def _link(connection: duckdb.DuckDBPyConnection, kind: str, table: str, scored: 
     clusters = label.astype(np.int64)
     hard_nodes = np.flatnonzero(hard[label]).astype(np.int32) if count else np.zeros(0, np.int32)
     if len(hard_nodes):
-        connection.register("_hard_arrow", pa.table({"i": hard_nodes}))
+        records.stage(connection, "_hard", pa.table({"i": hard_nodes}))
         edges = [
             linkage.Edge(left_node, right_node, float(probability))
             for left_node, right_node, probability in connection.execute(
-                "SELECT a.node, b.node, e.p FROM _link_edges e JOIN _hard_arrow h ON h.i = e.li "
+                "SELECT a.node, b.node, e.p FROM _link_edges e JOIN _hard h ON h.i = e.li "
                 "JOIN _link_nodes a ON a.i = e.li JOIN _link_nodes b ON b.i = e.ri"
             ).fetchall()
         ]
-        index = dict(
-            connection.execute("SELECT node, i FROM _link_nodes JOIN _hard_arrow USING (i)").fetchall()
-        )
-        connection.unregister("_hard_arrow")
+        index = dict(connection.execute("SELECT node, i FROM _link_nodes JOIN _hard USING (i)").fetchall())
+        connection.execute("DROP TABLE _hard")
         refused = {
             (str(a), str(b))
             for a, b in connection.execute("SELECT l, r FROM _links WHERE how = 'reject'").fetchall()
@@ -321,12 +317,12 @@ def _link(connection: duckdb.DuckDBPyConnection, kind: str, table: str, scored: 
     first = np.full(2 * count, 2 * count, dtype=np.int64)
     np.minimum.at(first, clusters, np.where(is_id, order, order + count))
     anchors = (first[clusters] % max(count, 1)).astype(np.int32)
-    connection.register("_anchor_arrow", pa.table({"i": order.astype(np.int32), "a": anchors}))
+    records.stage(connection, "_anchor_index", pa.table({"i": order.astype(np.int32), "a": anchors}))
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE _{kind}_anchor AS SELECT n.node, m.node AS anchor FROM _anchor_arrow x "
+        f"CREATE OR REPLACE TEMP TABLE _{kind}_anchor AS SELECT n.node, m.node AS anchor FROM _anchor_index x "
         "JOIN _link_nodes n ON n.i = x.i JOIN _link_nodes m ON m.i = x.a ORDER BY n.node"
     )
-    connection.unregister("_anchor_arrow")
+    connection.execute("DROP TABLE _anchor_index")
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE _{kind}_by_analyst AS SELECT DISTINCT node FROM ("
         "SELECT l AS node FROM _links WHERE how = 'accept' UNION ALL SELECT r FROM _links WHERE how = 'accept'"
