@@ -18,7 +18,7 @@ test: setup browser-packages  ## ruff, mypy, tests on SQLite and PostgreSQL, bro
 
 setup: system-packages
 	@$(PYTHON) -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	cd jiancha && $(UV) run --no-sync python -m django compilemessages --settings=jiancha.settings -v 0
 
 system-packages:  # gettext compiles the translation catalogs; Noto CJK is the font of the PDF exports
