@@ -47,44 +47,59 @@ def _django(data_dir: Path | None) -> Path:
     return data_dir
 
 
+def _fresh_process(*args: str) -> dict[str, float]:
+    """Run bench.pool_one in a fresh process with a fresh pool; its JSON result."""
+    import json
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.pool_one", *args, "--json"],
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def imports(work: Path, region_arg: Path | None, scale: str) -> tuple[str, str, list[str]]:
-    """Import every file of the region; return the region's name, the table rows and table lines."""
+    """Import every file of the region; return the region's name, the table rows and table lines.
+
+    The region is loaded here as ``jiancha pool load-demo`` loads it (files prepared in worker
+    threads, committed in order), for the profiles after; one file at a time and the largest file
+    alone are each measured in a fresh process with a fresh pool.
+    """
     from bench.report import region_or_synth
-    from jiancha.pool.demo import region_files
-    from jiancha.pool.importer import import_file
+    from jiancha.pool.demo import load_region, region_files
+    from jiancha.pool.importer import import_workers
 
     region = region_or_synth(work, region_arg, scale)
     files = region_files(region)
-    timings = []
+    largest_code, largest_path = max(
+        ((code, path) for code, path in files if path.suffix == ".csv"),
+        key=lambda item: item[1].stat().st_size,
+    )
+    one_by_one = _fresh_process("--region", str(region), "--workers", "1")
+    largest = _fresh_process(largest_code, str(largest_path))
+    workers = import_workers()
     started, started_cpu = time.perf_counter(), time.process_time()
-    for code, path in files:
-        t0, c0 = time.perf_counter(), time.process_time()
-        outcome = import_file(code, path)
-        timings.append(
-            (
-                code,
-                path,
-                outcome.batch.rows_read,
-                time.perf_counter() - t0,
-                path.stat().st_size,
-                time.process_time() - c0,
-            )
-        )
-        print(
-            f"{code:<18} {path.parent.parent.name} {outcome.batch.rows_read:>9} rows {timings[-1][3]:6.2f} s "
-            f"({timings[-1][5]:.2f} s CPU)",
-            file=sys.stderr,
-        )
-    total_seconds, total_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-    total_rows = sum(t[2] for t in timings)
-    largest = max(timings, key=lambda t: t[2])
+    results = load_region(region, imported_by="bench")
+    seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    refused = [r.error for r in results if r.error]
+    if refused:
+        raise SystemExit("refused: " + "; ".join(refused))
+    rows = sum(r.outcome.batch.rows_read for r in results if r.outcome)
     lines = [
-        f"| import, all feeds (read, validate, write Delta, commit) | {total_rows / total_seconds:,.0f} rows/s "
-        f"({total_rows:,} rows in {total_seconds:.1f} s, {total_cpu:.1f} s CPU) | — |",
-        f"| import, largest file ({largest[0]}, {largest[2]:,} rows, {largest[4] / 1e6:.0f} MB) | "
-        f"{largest[2] / largest[3]:,.0f} rows/s ({largest[3]:.2f} s, {largest[5]:.2f} s CPU) | ≥ 200,000 rows/s |",
+        f"| import, whole region as `pool load-demo` does it ({workers} files prepared at once) | "
+        f"{rows / seconds:,.0f} rows/s ({rows:,} rows in {seconds:.1f} s, {cpu:.1f} s CPU) | ≥ 200,000 rows/s |",
+        f"| import, whole region one file at a time | {rows / one_by_one['wall']:,.0f} rows/s "
+        f"({one_by_one['wall']:.1f} s, {one_by_one['cpu']:.1f} s CPU) | — |",
+        f"| import, largest file alone ({largest_code}, {int(largest['rows']):,} rows, "
+        f"{largest_path.stat().st_size / 1e6:.0f} MB) | {largest['rows'] / largest['wall']:,.0f} rows/s "
+        f"({largest['wall']:.2f} s, {largest['cpu']:.2f} s CPU) | — |",
     ]
-    return region.name, f"{len(files)} files, {total_rows:,} rows", lines
+    return region.name, f"{len(files)} files, {rows:,} rows", lines
 
 
 def profile_lookups(lookups: int) -> tuple[str, list[str]]:
@@ -174,10 +189,11 @@ def main() -> None:
         + (
             ""
             if args.profiles_only
-            else "\n\nEach file is one batch: a Delta commit per table it fills and one database transaction, "
-            "about 0.13 s of CPU for a small file (connection and macros, planning the validation SQL, the "
-            "commit). The region's rate is set by the per-row work of its larger files (validation SQL, "
-            "Parquet writing; population fills four tables); the largest file shows the streaming rate."
+            else "\n\nEach file is one batch: a Delta commit per table it fills and one database transaction. "
+            "A region load prepares files (read, normalise, validate: DuckDB work in a database per file) in "
+            "worker threads while the main thread commits the ones before, in order; one file at a time is "
+            "what a single `jiancha pool import` or an upload does. Each import measure starts from an empty "
+            "pool; the two one-file-at-a-time measures run in a fresh process of their own."
         )
         + """
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .importer import ImportOutcome, ImportRefused, import_file
+from .importer import ImportOutcome, ImportRefused, import_files
 from .schema import feeds
 
 
@@ -37,18 +37,20 @@ def load_region(
     imported_by: str = "demo",
     on_file: Callable[[str, Path], None] | None = None,
     only: set[str] | None = None,
+    workers: int | None = None,
 ) -> list[LoadResult]:
-    """Import every feed file of a region (or of the given feeds only); a refused file is reported and
-    the others still load."""
+    """Import every feed file of a region (or of the given feeds only), in ``region_files`` order,
+    several files prepared at once (``import_files``); a refused file is reported and the others
+    still load."""
+    files = [
+        (code, path, f"{path.parent.parent.name}/{path.parent.name}/{path.name}")
+        for code, path in region_files(region, only)
+    ]
+    display = {path: name for _code, path, name in files}
     results = []
-    for code, path in region_files(region, only):
-        if on_file:
-            on_file(code, path)
-        display = f"{path.parent.parent.name}/{path.parent.name}/{path.name}"
-        try:
-            outcome = import_file(code, path, imported_by=imported_by, display_name=display)
-        except ImportRefused as refused:
-            results.append(LoadResult(code, display, None, refused.message))
+    for code, path, outcome in import_files(files, imported_by=imported_by, workers=workers, on_file=on_file):
+        if isinstance(outcome, ImportRefused):
+            results.append(LoadResult(code, display[path], None, outcome.message))
         else:
-            results.append(LoadResult(code, display, outcome))
+            results.append(LoadResult(code, display[path], outcome))
     return results

@@ -1,9 +1,14 @@
 """Import one delivered file into the pool as one batch: all of it or none of it.
 
-1. Same feed, same content (SHA-256) as a batch already imported: nothing changes.
-2. The file is read into DuckDB (sources.py) and checked against the feed: required columns present.
+An import has two phases. ``prepare`` works on the file alone, touching neither the pool nor the
+database, so that several files can be prepared at once (``import_files``):
+1. Same feed, same content (SHA-256) as a batch already imported: nothing to do.
+2. The file is read into its own DuckDB database (sources.py) and checked against the feed: required
+   columns present.
 3. Each pool table the feed fills is computed in SQL (mapping.py): normalised values, errors per row.
-4. If the share of rejected rows exceeds the feed's tolerance, the batch is refused: nothing lands.
+``commit`` then runs under the writer lock, one import at a time:
+4. The batch is recorded with its rejected rows. If the share of rejected rows exceeds the feed's
+   tolerance, or the file could not be read, the batch is refused: nothing lands.
 5. Accepted rows are appended to the Delta tables (staged), then one database transaction marks the
    batch imported and saves the pool snapshot that makes them visible (the swap).
 A process killed anywhere leaves the last snapshot as it was; ``recover`` removes staged rows.
@@ -11,21 +16,24 @@ A process killed anywhere leaves the last snapshot as it was; ``recover`` remove
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
 import tempfile
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Container, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import store
+from . import normalize, store
 from .mapping import feed_sql, literal, quote
 from .models import BatchStatus, ImportBatch, PoolSnapshot, RejectedRow
 from .models import Feed as FeedRecord
@@ -136,62 +144,177 @@ def import_file(
     progress: Progress | None = None,
     display_name: str | None = None,
 ) -> ImportOutcome:
+    """Import one file now: prepare it, then commit it (see the module's docstring)."""
+    step = progress or _no_progress
+    committed = _committed(feed_code).get(feed_code, frozenset())
+    prepared = prepare(feed_code, path, display_name=display_name, committed=committed, progress=step)
+    return commit(prepared, imported_by=imported_by, progress=step)
+
+
+def import_files(
+    files: Iterable[tuple[str, Path, str]],
+    *,
+    imported_by: str = "",
+    workers: int | None = None,
+    on_file: Callable[[str, Path], None] | None = None,
+) -> Iterator[tuple[str, Path, ImportOutcome | ImportRefused]]:
+    """Import many (feed, path, display name) files: ``workers`` threads prepare the next files while
+    this one commits them, in the order given (batch numbers follow it). Yields each file's outcome,
+    or the ImportRefused that says why nothing of it landed; any other error stops the run.
+
+    Preparing is DuckDB work (which releases the GIL) in a database per file, so it runs beside the
+    commits; at most ``workers`` + 1 files are held prepared at a time, which bounds the memory.
+    """
+    workers = workers or import_workers()
+    committed = _committed(None)
+    language = translation.get_language()
+
+    def prepare_in_thread(code: str, path: Path, name: str) -> Prepared:
+        # The worker's language is the caller's, for the refusal messages written in it.
+        with translation.override(language):
+            return prepare(code, path, display_name=name, committed=committed.get(code, frozenset()))
+
+    waiting: deque[tuple[str, Path, Future[Prepared]]] = deque()
+    queue = iter(files)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pool-prepare") as pool:
+        try:
+            while True:
+                for code, path, name in queue:
+                    waiting.append((code, path, pool.submit(prepare_in_thread, code, path, name)))
+                    if len(waiting) > workers:
+                        break
+                if not waiting:
+                    return
+                code, path, future = waiting.popleft()
+                if on_file:
+                    on_file(code, path)
+                try:
+                    outcome: ImportOutcome | ImportRefused = commit(future.result(), imported_by=imported_by)
+                except ImportRefused as refused:
+                    outcome = refused
+                yield code, path, outcome
+        finally:
+            # Stopped early (an error, an interrupt, the caller gone): nothing prepared is kept.
+            for _code, _path, future in waiting:
+                future.cancel()
+            for _code, _path, future in waiting:
+                if not future.cancelled():
+                    with contextlib.suppress(BaseException):
+                        future.result().discard()
+
+
+def import_workers() -> int:
+    """Files prepared at once by ``import_files``: JIANCHA_IMPORT_WORKERS, else one per core (at
+    most 4: DuckDB already spreads a large file over the cores)."""
+    configured = os.environ.get("JIANCHA_IMPORT_WORKERS", "")
+    if configured.strip():
+        return max(1, int(configured))
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+def _committed(feed_code: str | None) -> dict[str, frozenset[str]]:
+    """Content hashes of the committed batches, by feed (of one feed, or of all)."""
+    rows = ImportBatch.objects.filter(status=BatchStatus.COMMITTED)
+    if feed_code is not None:
+        rows = rows.filter(feed__code=feed_code)
+    found: dict[str, set[str]] = {}
+    for code, digest in rows.values_list("feed__code", "content_hash"):
+        found.setdefault(code, set()).add(digest)
+    return {code: frozenset(digests) for code, digests in found.items()}
+
+
+@dataclass
+class Prepared:
+    """A file read, normalised and checked in its own DuckDB database, not yet in the pool.
+
+    ``refusal``: why it cannot land (unreadable, not this feed's file, too many rejects) — the
+    commit records the batch as refused. ``error``: an unexpected failure, recorded as failed.
+    ``unchanged``: its content is already in the pool, nothing was read.
+    """
+
+    feed: Feed
+    path: Path
+    name: str
+    digest: str
+    started: datetime
+    unchanged: bool = False
+    work: Path | None = None
+    connection: duckdb.DuckDBPyConnection | None = None
+    refusal: str = ""
+    error: Exception | None = None
+    rows_read: int = 0
+    rows_rejected: int = 0
+    reject_summary: dict[str, int] = field(default_factory=dict)
+    samples: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    # Pool table -> the maps (``mapped_<i>``) filling it and its accepted rows.
+    tables: dict[str, tuple[list[int], int]] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Close the file's database and remove its work folder (spilled data, transcoded copies)."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        if self.work is not None:
+            shutil.rmtree(self.work, ignore_errors=True)
+            self.work = None
+
+
+def prepare(
+    feed_code: str,
+    path: Path,
+    *,
+    display_name: str | None = None,
+    committed: Container[str] = frozenset(),
+    progress: Progress | None = None,
+) -> Prepared:
+    """Read, normalise and check a file, touching neither the pool nor the database (so it may run
+    in another thread). ``committed``: the content hashes already imported for this feed."""
     feed = feeds().get(feed_code)
     if feed is None:
         raise ImportRefused(
             _("unknown feed %(feed)s; known feeds: %(feeds)s")
             % {"feed": feed_code, "feeds": ", ".join(sorted(feeds()))}
         )
-    name = display_name or path.name
-    step = progress or (lambda _stage, _done, _total: None)
-    with store.writer_lock():
-        recover()
-        record = sync_feeds()[feed_code]
-        step("hash", 0, 1)
-        digest = sha256_of(path)
-        earlier = ImportBatch.objects.filter(
-            feed=record, content_hash=digest, status=BatchStatus.COMMITTED
-        ).first()
-        if earlier is not None:
-            return ImportOutcome(earlier, unchanged=True, table_rows=dict(earlier.table_rows))
-        batch = ImportBatch.objects.create(
-            feed=record, file_name=name, content_hash=digest, imported_by=imported_by
-        )
-        work = Path(tempfile.mkdtemp(prefix="jiancha-import-", dir=store.pool_dir()))
-        try:
-            return _run(feed, batch, path, name, work, step)
-        except ImportRefused as refused:
-            _close(batch, BatchStatus.REJECTED, refused.message)
-            refused.batch = batch
-            raise
-        except BaseException as error:
-            # Anything else (a full disk, an interrupt): put the tables back as the snapshot has them.
-            recover()
-            _close(batch, BatchStatus.FAILED, f"{type(error).__name__}: {error}")
-            raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    if not path.is_file():
+        raise ImportRefused(_("%(file)s: no such file") % {"file": display_name or path})
+    step = progress or _no_progress
+    started = timezone.now()
+    step("hash", 0, 1)
+    prepared = Prepared(feed, path, display_name or path.name, sha256_of(path), started)
+    if prepared.digest in committed:
+        prepared.unchanged = True
+        return prepared
+    _read(prepared, step)
+    return prepared
 
 
-def _close(batch: ImportBatch, status: str, message: str) -> None:
-    batch.status = status
-    batch.message = message[:2000]
-    batch.finished = timezone.now()
-    batch.save(update_fields=["status", "message", "finished"])
+def _read(prepared: Prepared, step: Progress) -> None:
+    """Read, map and check the file; a refusal or an error is kept on ``prepared`` for the commit."""
+    prepared.unchanged = False
+    prepared.work = Path(tempfile.mkdtemp(prefix="jiancha-import-", dir=store.pool_dir()))
+    try:
+        _prepare(prepared, step)
+    except ImportRefused as refused:
+        prepared.refusal = refused.message
+    except Exception as error:  # recorded on the batch by commit, then raised again
+        prepared.error = error
+    if (prepared.refusal or prepared.error) and prepared.connection is not None:
+        # Nothing of the file will be read again: free its memory now.
+        prepared.connection.close()
+        prepared.connection = None
 
 
-def _connection(work: Path) -> duckdb.DuckDBPyConnection:
-    connection = store.connect_bare()
-    # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
-    connection.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(work))}")
-    return connection
-
-
-def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step: Progress) -> ImportOutcome:
-    connection = _connection(work)
+def _prepare(prepared: Prepared, step: Progress) -> None:
+    feed, path, name = prepared.feed, prepared.path, prepared.name
+    assert prepared.work is not None
+    connection = prepared.connection = _connection(prepared.work)
     step("read", 0, 1)
     try:
-        source = load(connection, path, feed.file_format, work, feed.sheet)
+        source = load(connection, path, feed.file_format, prepared.work, feed.sheet)
     except SourceError as error:
         raise ImportRefused(str(error).replace(str(path), name)) from None
     store.seal(connection)
@@ -201,20 +324,15 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
             _("%(file)s: not a file of feed %(feed)s (%(name)s): missing column(s) %(columns)s")
             % {"file": name, "feed": feed.code, "name": feed.name_zh, "columns": ", ".join(missing)}
         )
-    batch.rows_read = source.rows
+    prepared.rows_read = source.rows
     step("read", 1, 1)
 
     _map(connection, feed, source)
-    rejected_rows = _count_rejected(connection, len(feed.maps))
-    summary, samples = _rejects(connection, len(feed.maps), feed)
-    batch.rows_rejected = rejected_rows
-    batch.reject_summary = summary
-    batch.rows_loaded = source.rows - rejected_rows
-    _store_rejects(batch, samples)
-    batch.save(update_fields=["rows_read", "rows_rejected", "rows_loaded", "reject_summary"])
-    share = rejected_rows / source.rows if source.rows else 0.0
+    prepared.rows_rejected = _count_rejected(connection, len(feed.maps))
+    prepared.reject_summary, prepared.samples = _rejects(connection, len(feed.maps), feed)
     if source.rows == 0:
         raise ImportRefused(_("%(file)s: the file has no data rows") % {"file": name})
+    share = prepared.rows_rejected / source.rows
     if share > feed.tolerance:
         raise ImportRefused(
             _(
@@ -223,35 +341,95 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
             )
             % {
                 "file": name,
-                "rejected": rejected_rows,
+                "rejected": prepared.rows_rejected,
                 "rows": source.rows,
                 "share": f"{share:.1%}",
                 "tolerance": f"{feed.tolerance:.1%}",
             }
         )
-
-    now = datetime.now(UTC)
-    versions = snapshot_versions()
-    table_rows: dict[str, int] = {}
     # One append (one Delta commit) per pool table, whatever the number of maps filling it
     # (population fills Family three times: father, mother, spouse).
     by_table: dict[str, list[int]] = {}
     for index, table_map in enumerate(feed.maps):
         by_table.setdefault(table_map.table, []).append(index)
-    for position, (table_name, indexes) in enumerate(by_table.items()):
+    for table_name, indexes in by_table.items():
+        count = connection.execute(f"SELECT count(*) FROM ({_accepted(indexes)})").fetchall()[0]
+        prepared.tables[table_name] = (indexes, int(count[0]) if count else 0)
+
+
+def _accepted(indexes: list[int]) -> str:
+    return " UNION ALL ".join(f"SELECT * FROM mapped_{i} WHERE len(_errors) = 0" for i in indexes)
+
+
+def commit(prepared: Prepared, *, imported_by: str = "", progress: Progress | None = None) -> ImportOutcome:
+    """Land a prepared file as one batch, under the writer lock (see the module's docstring).
+    Raises ImportRefused (the batch recorded as refused) when it cannot land."""
+    step = progress or _no_progress
+    try:
+        with store.writer_lock():
+            recover()
+            record = sync_feeds()[prepared.feed.code]
+            # Looked for again under the lock: the same content may have landed since it was prepared.
+            earlier = ImportBatch.objects.filter(
+                feed=record, content_hash=prepared.digest, status=BatchStatus.COMMITTED
+            ).first()
+            if earlier is not None:
+                return ImportOutcome(earlier, unchanged=True, table_rows=dict(earlier.table_rows))
+            if prepared.unchanged:
+                # Skipped as imported, but that batch was rolled back since: read the file after all.
+                _read(prepared, step)
+            batch = ImportBatch.objects.create(
+                feed=record,
+                file_name=prepared.name,
+                content_hash=prepared.digest,
+                imported_by=imported_by,
+                started=prepared.started,
+                rows_read=prepared.rows_read,
+                rows_rejected=prepared.rows_rejected,
+                rows_loaded=prepared.rows_read - prepared.rows_rejected,
+                reject_summary=prepared.reject_summary,
+            )
+            try:
+                _land(prepared, batch, step)
+            except ImportRefused as refused:
+                _close(batch, BatchStatus.REJECTED, refused.message)
+                refused.batch = batch
+                raise
+            except BaseException as error:
+                # Anything else (a full disk, an interrupt): put the tables back as the snapshot has them.
+                recover()
+                _close(batch, BatchStatus.FAILED, f"{type(error).__name__}: {error}")
+                raise
+            return ImportOutcome(batch, table_rows=dict(batch.table_rows))
+    finally:
+        prepared.discard()
+
+
+def _land(prepared: Prepared, batch: ImportBatch, step: Progress) -> None:
+    if prepared.error is not None:
+        raise prepared.error
+    if prepared.samples:
+        _store_rejects(batch, prepared.samples)
+    if prepared.refusal:
+        raise ImportRefused(prepared.refusal)
+    connection = prepared.connection
+    assert connection is not None
+    feed, name = prepared.feed, prepared.name
+    now = datetime.now(UTC)
+    versions = snapshot_versions()
+    table_rows: dict[str, int] = {}
+    for position, (table_name, (indexes, count)) in enumerate(prepared.tables.items()):
         table = tables()[table_name]
-        step(f"write {table.name}", position, len(by_table))
+        step(f"write {table.name}", position, len(prepared.tables))
+        table_rows[table.name] = count
+        if not count:
+            continue
         columns = ", ".join(quote(c) for c in table.columns)
-        accepted = " UNION ALL ".join(f"SELECT * FROM mapped_{i} WHERE len(_errors) = 0" for i in indexes)
         query = (
             f"SELECT {columns}, {literal(feed.code)} AS _feed, {batch.pk}::BIGINT AS _batch, {literal(name)} AS _file, "
             f"_row::BIGINT AS _row, {literal(now.isoformat())}::TIMESTAMPTZ AS _imported_at "
-            f"FROM ({accepted})"
+            f"FROM ({_accepted(indexes)})"
         )
-        count = connection.execute(f"SELECT count(*) FROM ({accepted})").fetchall()[0]
-        table_rows[table.name] = int(count[0]) if count else 0
-        if not count or not count[0]:
-            continue
         reader = connection.sql(query).to_arrow_reader(100_000)
         versions[table.name] = store.append(table.name, reader.cast(table.arrow_schema()))
     step("commit", 0, 1)
@@ -263,8 +441,21 @@ def _run(feed: Feed, batch: ImportBatch, path: Path, name: str, work: Path, step
         batch.save(update_fields=["status", "finished", "table_rows", "message"])
         PoolSnapshot.objects.create(versions=versions, batch=batch, note=f"import {feed.code} {name}")
         _ledger(batch, "pool.batch.imported", batch.imported_by or "system")
-    connection.close()
-    return ImportOutcome(batch, table_rows=table_rows)
+
+
+def _close(batch: ImportBatch, status: str, message: str) -> None:
+    batch.status = status
+    batch.message = message[:2000]
+    batch.finished = timezone.now()
+    batch.save(update_fields=["status", "message", "finished"])
+
+
+def _connection(work: Path) -> duckdb.DuckDBPyConnection:
+    # The macros a feed needs are installed once its SQL is known (_map).
+    connection = store.connect_bare(macros=False)
+    # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
+    connection.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(work))}")
+    return connection
 
 
 def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> None:
@@ -275,14 +466,18 @@ def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> N
     """
     sql = feed_sql(feed.maps, set(source.columns), plain=source.plain)
     shared = {}
+    statements = []
     for staging, query in sql.normalised.items():
         if sql.uses(staging) > 1:
-            connection.execute(f"CREATE TEMP TABLE norm_{staging} AS {query}")
+            statements.append(f"CREATE TEMP TABLE norm_{staging} AS {query}")
             shared[staging] = f"norm_{staging}"
         else:
             shared[staging] = f"({query})"
     for index, (staging, _map, _values) in enumerate(sql.maps):
-        connection.execute(f"CREATE TEMP TABLE mapped_{index} AS {sql.select(index, shared[staging])}")
+        statements.append(f"CREATE TEMP TABLE mapped_{index} AS {sql.select(index, shared[staging])}")
+    normalize.install(connection, "\n".join(statements))
+    for statement in statements:
+        connection.execute(statement)
 
 
 def _count_rejected(connection: duckdb.DuckDBPyConnection, maps: int) -> int:

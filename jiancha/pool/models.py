@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,7 +66,8 @@ class ImportBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=BatchStatus.choices, default=BatchStatus.STAGING
     )
-    started = models.DateTimeField(_("started"), auto_now_add=True)
+    # When the file was picked up (prepared), which can be before the batch is recorded.
+    started = models.DateTimeField(_("started"), default=timezone.now)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
     imported_by = models.CharField(_("imported by"), max_length=150, blank=True)
     rows_read = models.PositiveBigIntegerField(_("rows read"), default=0)

@@ -10,6 +10,9 @@ turns codes into messages.
 
 from __future__ import annotations
 
+import functools
+import re
+
 import duckdb
 
 from jiancha.identifiers import RESIDENT_ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
@@ -166,8 +169,36 @@ def macros() -> list[str]:
     ]
 
 
-def install(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Define the jc_* macros on a DuckDB connection."""
+_DEFINED = re.compile(r"CREATE OR REPLACE MACRO (jc_\w+)")
+_CALLED = re.compile(r"\bjc_\w+")
+
+
+@functools.cache
+def _defined() -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """(name, statement, macros it calls) for every macro, in dependency order."""
+    found = []
     for statement in macros():
+        match = _DEFINED.match(statement)
+        assert match, statement
+        body = statement[match.end() :]
+        found.append((match.group(1), statement, frozenset(_CALLED.findall(body))))
+    return tuple(found)
+
+
+def install(connection: duckdb.DuckDBPyConnection, sql: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Define the jc_* macros on a DuckDB connection: all of them, or only those ``sql`` calls and
+    the ones they call.
+
+    Defining a macro costs about 1.5 ms (DuckDB parses and binds it); an import opens a connection
+    per file and its feed calls a handful of the 27, so a county region's 72 files save about 2 s.
+    """
+    wanted = None if sql is None else set(_CALLED.findall(sql))
+    chosen = []
+    for name, statement, calls in reversed(_defined()):
+        if wanted is None or name in wanted:
+            chosen.append(statement)
+            if wanted is not None:
+                wanted |= calls
+    for statement in reversed(chosen):
         connection.execute(statement)
     return connection

@@ -109,12 +109,14 @@ def restore(name: str, version: int | None) -> None:
         delta.restore(version)
 
 
-def connect_bare() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the jc_* macros and no pool table (an import reads none)."""
+def connect_bare(*, macros: bool = True) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with no pool table (an import reads none), with the jc_* macros unless
+    ``macros`` is false (the caller installs those it needs: ``normalize.install``)."""
     connection = duckdb.connect()
     # Nothing is ever downloaded at run time: these systems run on isolated networks.
     connection.execute("SET autoinstall_known_extensions = false")
-    normalize.install(connection)
+    if macros:
+        normalize.install(connection)
     return connection
 
 

@@ -100,10 +100,12 @@ class Command(BaseCommand):
         if not files:
             raise CommandError(f"{region}: no feed files found; is this a folder written by `jiancha synth`?")
         bar = tqdm(total=len(files), desc="pool load-demo", unit="file", disable=None)
-        results = load_region(
-            region, on_file=lambda code, path: bar.set_postfix_str(f"{code} {path.parent.parent.name}")
-        )
-        bar.update(len(files))
+
+        def committing(code: str, path: Path) -> None:
+            bar.set_postfix_str(f"{code} {path.parent.parent.name}")
+            bar.update(1)
+
+        results = load_region(region, on_file=committing)
         bar.close()
         loaded = sum(r.outcome.batch.rows_loaded for r in results if r.outcome)
         rejected = sum(r.outcome.batch.rows_rejected for r in results if r.outcome)
