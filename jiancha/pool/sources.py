@@ -8,13 +8,18 @@ those a person sees in a spreadsheet: the header is row 1.
 from __future__ import annotations
 
 import codecs
+import datetime
 import hashlib
+import itertools
 import json
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 
 from jiancha.tabular import TableError, detect_encoding
@@ -204,6 +209,115 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
+# Cell types whose text is str() of the value, never empty. float is not one (12.0 is shown as "12").
+_AS_STR = frozenset({int, bool, datetime.datetime, datetime.time, datetime.timedelta})
+_NO_TEXT = pa.scalar(None, pa.string())
+
+
+def _blank_to_null(texts: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(texts, ""), _NO_TEXT, texts)
+
+
+def _float_texts(cells: Sequence[object]) -> pa.Array:
+    numbers = pa.array(cells, pa.float64())
+    # A whole number within int64 is printed by Arrow as str(int(value)) prints it; the rest (a
+    # fraction, a larger number, inf, nan) keeps Python's own text.
+    whole = pc.and_(pc.equal(pc.trunc(numbers), numbers), pc.less(pc.abs(numbers), 2.0**63))
+    texts = pc.if_else(whole, pc.if_else(whole, numbers, 0.0).cast(pa.int64()).cast(pa.string()), _NO_TEXT)
+    if texts.null_count:
+        rest = pc.invert(whole)
+        others = [_cell(cell) for cell in itertools.compress(cells, rest.to_pylist())]
+        texts = pc.replace_with_mask(texts, rest, pa.array(others, pa.string()))
+    return texts
+
+
+def _texts_of(kind: type, cells: Sequence[object]) -> pa.Array:
+    """The texts of cells all of exactly this type, as _cell gives them."""
+    if kind is str:
+        return _blank_to_null(pa.array(cells, pa.string()))
+    if kind is float:
+        return _float_texts(cells)
+    if kind is datetime.date:
+        # Arrow writes a date as str() does (checked for every date of the years 1 to 9999), and
+        # about ten times faster: date columns are common, and str() on each was most of their cost.
+        return pa.array(cells, pa.date32()).cast(pa.string())
+    if kind in _AS_STR:
+        return pa.array(list(map(str, cells)), pa.string())
+    return pa.array([_cell(cell) for cell in cells], pa.string())
+
+
+def _texts(cells: Sequence[object]) -> pa.Array:
+    """One column's cells as _cell gives them, converted by type rather than cell by cell."""
+    try:
+        # Most columns hold only text and empty cells: Arrow takes them in one call. Any other type
+        # calamine returns is refused (bytes would not be, but calamine never returns bytes).
+        texts = pa.array(cells, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        kinds = set(map(type, cells))
+        if len(kinds) == 1:
+            return _texts_of(kinds.pop(), cells)
+        # Several types: each type's texts are put back in their places.
+        texts = pa.nulls(len(cells), pa.string())
+        for kind in kinds:
+            mask = list(map(operator.is_, map(type, cells), itertools.repeat(kind)))
+            texts = pc.replace_with_mask(
+                texts, pa.array(mask, pa.bool_()), _texts_of(kind, list(itertools.compress(cells, mask)))
+            )
+        return texts
+    return _blank_to_null(texts)
+
+
+def _transposed(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
+    """The columns of rows, as long as the longest row; a shorter row has None past its end."""
+    widths = set(map(len, rows))
+    if len(widths) != 1:
+        return list(itertools.zip_longest(*rows))
+    # calamine's rows all have the sheet's width: slicing one flat list is several times faster
+    # than zip(*rows), which steps through every row's iterator for every column.
+    width = widths.pop()
+    cells = list(itertools.chain.from_iterable(rows))
+    return [cells[column::width] for column in range(width)]
+
+
+def _interleaved(parts: list[pa.Array]) -> pa.Array:
+    """Same-named columns as the one column reading row by row made of them: their cells row by row.
+
+    Kept as it was (so is the table): pa.table refuses a column longer than the others (ArrowInvalid,
+    e.g. two blank header cells over filled ones), unless there are no rows or every column is as
+    long, "_row" included (a header so named replaces the row numbers).
+    """
+    count, length = len(parts), len(parts[0])
+    order = [part * length + row for row in range(length) for part in range(count)]
+    return pa.concat_arrays(parts).take(pa.array(order, pa.int64()))
+
+
+def _xlsx_table(rows: Sequence[Sequence[object]]) -> tuple[list[str], pa.Table]:
+    """The header and the data rows of a sheet read by calamine, as text columns with row numbers.
+
+    The header is row 1; a row with no text in any cell is left out. A row shorter than the header
+    has no text in the missing cells; cells past the header make a row count as not empty but are
+    not kept.
+    """
+    header = [str(cell).strip() for cell in rows[0]]
+    body = rows[1:]
+    columns = [_texts(cells) for cells in _transposed(body)]
+    numbers = pa.array(range(2, len(body) + 2), pa.int64())
+    # A column that is never empty means no row is: the usual case, and no filtering then.
+    if body and all(column.null_count for column in columns):
+        kept = pa.array([False] * len(body))
+        for column in columns:
+            kept = pc.or_(kept, pc.is_valid(column))
+        numbers = numbers.filter(kept)
+        columns = [column.filter(kept) for column in columns]
+    columns += [pa.nulls(len(numbers), pa.string())] * (len(header) - len(columns))
+    data: dict[str, list[pa.Array]] = {name: [] for name in header}
+    for name, column in zip(header, columns, strict=False):
+        data[name].append(column)
+    joined = {name: parts[0] if len(parts) == 1 else _interleaved(parts) for name, parts in data.items()}
+    table = pa.table({"_row": numbers, **joined})
+    return header, table
+
+
 def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) -> Source:
     from python_calamine import CalamineWorkbook
 
@@ -225,21 +339,9 @@ def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) ->
         ) from None
     if not rows:
         raise SourceError(_("%(file)s: the sheet is empty") % {"file": path.name})
-    header = [str(cell).strip() for cell in rows[0]]
-    data: dict[str, list[str | None]] = {name: [] for name in header}
-    numbers: list[int] = []
-    for number, cells in enumerate(rows[1:], start=2):
-        texts = [_cell(cell) for cell in cells]
-        if not any(texts):
-            continue
-        numbers.append(number)
-        for index, name in enumerate(header):
-            data[name].append(texts[index] if index < len(texts) else None)
-    table = pa.table(
-        {"_row": pa.array(numbers, pa.int64()), **{n: pa.array(v, pa.string()) for n, v in data.items()}}
-    )
+    header, table = _xlsx_table(rows)
     _stage(connection, "src", table)
-    return Source("src", header, len(numbers), "xlsx")
+    return Source("src", header, table.num_rows, "xlsx")
 
 
 def _load_jsonl(connection: duckdb.DuckDBPyConnection, path: Path) -> Source:
