@@ -279,43 +279,57 @@ def _transposed(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
     return [cells[column::width] for column in range(width)]
 
 
-def _interleaved(parts: list[pa.Array]) -> pa.Array:
-    """Same-named columns as the one column reading row by row made of them: their cells row by row.
-
-    Kept as it was (so is the table): pa.table refuses a column longer than the others (ArrowInvalid,
-    e.g. two blank header cells over filled ones), unless there are no rows or every column is as
-    long, "_row" included (a header so named replaces the row numbers).
-    """
-    count, length = len(parts), len(parts[0])
-    order = [part * length + row for row in range(length) for part in range(count)]
-    return pa.concat_arrays(parts).take(pa.array(order, pa.int64()))
+def column_letters(index: int) -> str:
+    """A spreadsheet's name of the column at 0-based ``index``: A, B, … Z, AA, AB …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
-def _xlsx_table(rows: Sequence[Sequence[object]]) -> tuple[list[str], pa.Table]:
+def _xlsx_table(
+    rows: Sequence[Sequence[object]], *, first_row: int = 1, first_column: int = 0, file: str = ""
+) -> tuple[list[str], pa.Table]:
     """The header and the data rows of a sheet read by calamine, as text columns with row numbers.
 
-    The header is row 1; a row with no text in any cell is left out. A row shorter than the header
-    has no text in the missing cells; cells past the header make a row count as not empty but are
-    not kept.
+    ``rows`` start at the sheet's used area: row ``first_row`` (1-based, the header) and column
+    ``first_column`` (0-based), so that row numbers and column letters are those a person sees. A
+    row with no text in any cell is left out; a row shorter than the header has no text in the
+    missing cells. A column whose header cell is blank is not read (no feed column can name it); a
+    name given to two columns refuses the file, since which of them the feed means cannot be known.
     """
-    header = [str(cell).strip() for cell in rows[0]]
+    header = [(_cell(cell) or "").strip() for cell in rows[0]]
+    kept: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if not name:
+            continue
+        if name in kept:
+            raise SourceError(
+                _("%(file)s: the header names two columns %(name)s (columns %(first)s and %(second)s); rename one")
+                % {
+                    "file": file,
+                    "name": name,
+                    "first": column_letters(first_column + kept[name]),
+                    "second": column_letters(first_column + index),
+                }
+            )
+        kept[name] = index
     body = rows[1:]
     columns = [_texts(cells) for cells in _transposed(body)]
-    numbers = pa.array(range(2, len(body) + 2), pa.int64())
-    # A column that is never empty means no row is: the usual case, and no filtering then.
+    numbers = pa.array(range(first_row + 1, first_row + 1 + len(body)), pa.int64())
+    # A column that is never empty means no row is: the usual case, and no filtering then. Cells
+    # past the header count: such a row is kept, though they are not read.
     if body and all(column.null_count for column in columns):
-        kept = pa.array([False] * len(body))
+        shown = pa.array([False] * len(body))
         for column in columns:
-            kept = pc.or_(kept, pc.is_valid(column))
-        numbers = numbers.filter(kept)
-        columns = [column.filter(kept) for column in columns]
+            shown = pc.or_(shown, pc.is_valid(column))
+        numbers = numbers.filter(shown)
+        columns = [column.filter(shown) for column in columns]
     columns += [pa.nulls(len(numbers), pa.string())] * (len(header) - len(columns))
-    data: dict[str, list[pa.Array]] = {name: [] for name in header}
-    for name, column in zip(header, columns, strict=False):
-        data[name].append(column)
-    joined = {name: parts[0] if len(parts) == 1 else _interleaved(parts) for name, parts in data.items()}
-    table = pa.table({"_row": numbers, **joined})
-    return header, table
+    table = pa.table({"_row": numbers, **{name: columns[index] for name, index in kept.items()}})
+    return list(kept), table
 
 
 def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) -> Source:
@@ -331,7 +345,10 @@ def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) ->
     if head[:4] != b"PK\x03\x04":
         raise SourceError(_("%(file)s: not an xlsx file") % {"file": path.name})
     try:
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet).to_python()
+        data = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet)
+        # Empty rows and columns before the used area are skipped; ``start`` says where it begins.
+        rows = data.to_python()
+        first_row, first_column = data.start or (0, 0)
     except Exception as error:  # calamine raises its own types for every kind of damaged file
         raise SourceError(
             _("%(file)s: the workbook cannot be read (%(error)s); it may be truncated")
@@ -339,7 +356,7 @@ def _load_xlsx(connection: duckdb.DuckDBPyConnection, path: Path, sheet: int) ->
         ) from None
     if not rows:
         raise SourceError(_("%(file)s: the sheet is empty") % {"file": path.name})
-    header, table = _xlsx_table(rows)
+    header, table = _xlsx_table(rows, first_row=first_row + 1, first_column=first_column, file=path.name)
     _stage(connection, "src", table)
     return Source("src", header, table.num_rows, "xlsx")
 

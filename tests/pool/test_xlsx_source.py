@@ -8,11 +8,10 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
 import xlsxwriter
 
-from jiancha.pool.sources import Source, _xlsx_table, load
+from jiancha.pool.sources import Source, SourceError, _xlsx_table, column_letters, load
 
 
 def _every_type_workbook(path: Path) -> Path:
@@ -54,8 +53,8 @@ def _staged(path: Path) -> tuple[Source, dict[str, str], list[tuple[object, ...]
 
 def test_every_cell_type_reads_as_the_text_a_person_sees(tmp_path: Path) -> None:
     source, types, rows = _staged(_every_type_workbook(tmp_path / "every.xlsx"))
-    # A header cell is str() of the cell, trimmed: a number there keeps its ".0".
-    header = ["文本", "数字", "小数", "逻辑", "时间", "2024.0"]
+    # A header cell reads as any other cell, trimmed: a number there is shown as in the sheet.
+    header = ["文本", "数字", "小数", "逻辑", "时间", "2024"]
     assert source == Source("src", header, 6, "xlsx")
     assert types == {"_row": "BIGINT", **dict.fromkeys(header, "VARCHAR")}
     assert rows == [
@@ -105,28 +104,64 @@ def test_rows_calamine_does_not_return_still_read_as_before() -> None:
             ["x"],
         ]
     )
-    assert header == ["a", "b", "c", "None"]
-    assert table.column_names == ["_row", "a", "b", "c", "None"]
+    # A column without a header cell is not read, though its cells keep their rows.
+    assert header == ["a", "b", "c"]
+    assert table.column_names == ["_row", "a", "b", "c"]
     assert table.to_pylist() == [
-        {"_row": 2, "a": "7", "b": None, "c": "nan", "None": "10000000000000000000000"},
-        {"_row": 4, "a": "-3", "b": "inf", "c": "-9223372036854775808", "None": None},
+        {"_row": 2, "a": "7", "b": None, "c": "nan"},
+        {"_row": 4, "a": "-3", "b": "inf", "c": "-9223372036854775808"},
         # a cell past the header keeps its row, though it is not read
-        {"_row": 6, "a": None, "b": None, "c": None, "None": None},
-        {
-            "_row": 7,
-            "a": "True",
-            "b": "1900-01-01",
-            "c": "-1 day, 23:59:59",
-            "None": "2024-03-05 14:30:15.000123",
-        },
-        {"_row": 8, "a": "x", "b": None, "c": None, "None": None},
+        {"_row": 6, "a": None, "b": None, "c": None},
+        {"_row": 7, "a": "True", "b": "1900-01-01", "c": "-1 day, 23:59:59"},
+        {"_row": 8, "a": "x", "b": None, "c": None},
     ]
 
 
-def test_a_repeated_header_name_is_refused_by_arrow_as_before() -> None:
-    # Two blank header cells over filled cells name two columns "". Reading row by row put both in
-    # one column twice as long as the others, which Arrow refuses; the message is Arrow's own.
-    with pytest.raises(pa.ArrowInvalid, match="Column 2 named  expected length 1 but got length 2"):
-        _xlsx_table([["a", "", ""], ["x", "y", "z"]])
-    header, table = _xlsx_table([["a", "", ""], ["", "", ""]])
-    assert header == ["a", "", ""] and table.column_names == ["_row", "a", ""] and table.num_rows == 0
+def test_a_name_given_to_two_columns_is_refused_naming_them(tmp_path: Path) -> None:
+    path = tmp_path / "roster.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "公民身份号码", "单位", "公民身份号码"])
+    sheet.write_row(1, 0, ["张三", "331221196003050114", "县财政局", "331221196207080225"])
+    workbook.close()
+    with pytest.raises(SourceError) as refused:
+        load(duckdb.connect(), path, "xlsx", tmp_path)
+    assert (
+        str(refused.value)
+        == "roster.xlsx: the header names two columns 公民身份号码 (columns B and D); rename one"
+    )
+
+
+def test_blank_header_cells_over_filled_ones_are_not_read() -> None:
+    header, table = _xlsx_table([["a", "", None], ["x", "y", "z"], ["", "", "w"]])
+    assert header == ["a"] and table.to_pylist() == [{"_row": 2, "a": "x"}, {"_row": 3, "a": None}]
+
+
+def test_rows_and_columns_are_numbered_as_in_the_sheet_when_the_table_does_not_start_at_a1(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "offset.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write(0, 0, "")  # an empty A1, as a title row deleted leaves it
+    sheet.write_row(2, 1, ["姓名", "号码", "号码"])  # the header in B3
+    sheet.write_row(3, 1, ["张三", "1"])
+    sheet.write_row(5, 1, ["李四", "2"])
+    workbook.close()
+    with pytest.raises(SourceError, match="columns C and D"):
+        load(duckdb.connect(), path, "xlsx", tmp_path)
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(2, 1, ["姓名", "号码"])
+    sheet.write_row(3, 1, ["张三", "1"])
+    sheet.write_row(5, 1, ["李四", "2"])
+    workbook.close()
+    source, _, rows = _staged(path)
+    assert source == Source("src", ["姓名", "号码"], 2, "xlsx")
+    # Row 4 and row 6 of the sheet, as a person finds them (the empty row 5 is left out).
+    assert rows == [(4, "张三", "1"), (6, "李四", "2")]
+
+
+@pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (702, "AAA")])
+def test_column_letters(index: int, letters: str) -> None:
+    assert column_letters(index) == letters
