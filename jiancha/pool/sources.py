@@ -307,7 +307,9 @@ def _xlsx_table(
             continue
         if name in kept:
             raise SourceError(
-                _("%(file)s: the header names two columns %(name)s (columns %(first)s and %(second)s); rename one")
+                _(
+                    "%(file)s: the header names two columns %(name)s (columns %(first)s and %(second)s); rename one"
+                )
                 % {
                     "file": file,
                     "name": name,
