@@ -8,11 +8,13 @@ those a person sees in a spreadsheet: the header is row 1.
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime
 import hashlib
 import itertools
 import json
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +157,42 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
             _("%(file)s: not readable as CSV (%(error)s)")
             % {"file": path.name, "error": str(error).splitlines()[0]}
         ) from None
+    _refuse_repeated_names(connection, sample, path.name)
     return _numbered(connection, encoding, plain_text(readable))
+
+
+_NUMBERED_NAME = re.compile(r"(.+)_\d+")
+
+
+def _refuse_repeated_names(connection: duckdb.DuckDBPyConnection, sample: bytes, file: str) -> None:
+    """Refuse a header naming two columns alike, as for xlsx: which one a feed means is unknown.
+
+    DuckDB renames the second 号码 to 号码_1 and reads on; only when a name and that name with a
+    number after it are both there is the header line itself read to tell the two cases apart.
+    """
+    columns = [row[0] for row in connection.execute("DESCRIBE src_raw").fetchall()]
+    names = set(columns)
+    numbered = (_NUMBERED_NAME.fullmatch(column) for column in columns)
+    if not any(match and match.group(1) in names for match in numbered):
+        return
+    line = sample.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[0]
+    delimiter = max(",\t;|", key=line.count)
+    header = [name.strip() for name in next(csv.reader([line], delimiter=delimiter))]
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if name and name in seen:
+            raise SourceError(
+                _(
+                    "%(file)s: the header names two columns %(name)s (columns %(first)s and %(second)s); rename one"
+                )
+                % {
+                    "file": file,
+                    "name": name,
+                    "first": column_letters(seen[name]),
+                    "second": column_letters(index),
+                }
+            )
+        seen.setdefault(name, index)
 
 
 def _quoting(sample: bytes) -> str:

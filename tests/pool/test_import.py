@@ -3,14 +3,16 @@ import signal
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from jiancha.pool import store
 from jiancha.pool.importer import ImportRefused, import_file, rollback, snapshot_versions
 from jiancha.pool.models import BatchStatus, ImportBatch, PoolSnapshot, RejectedRow
+from jiancha.pool.sources import load
 
 from ..conftest import REPO_ROOT
-from .fixtures import CHILD, FATHER, MOTHER, SPOUSE, residents_rows, rid, write_residents
+from .fixtures import CHILD, FATHER, HEADER, MOTHER, SPOUSE, residents_rows, rid, write_residents
 
 pytestmark = pytest.mark.django_db
 
@@ -455,3 +457,20 @@ def test_an_import_keeps_the_registry_whole_and_the_liaison_and_writes_only_what
     with django_assert_max_num_queries(1):  # current: one read, no write
         records = sync_feeds()
     assert set(records) == set(feeds()) and records["deaths"].liaison_id == liaison.pk
+
+
+def test_a_csv_header_naming_two_columns_alike_is_refused(tmp_path):
+    path = tmp_path / "residents.csv"
+    rows = [r + ",331221196207080225" for r in residents_rows()]
+    path.write_bytes("\n".join([HEADER + ",公民身份号码", *rows]).encode("gbk"))
+    with pytest.raises(ImportRefused) as refused:
+        import_file("population", path)
+    assert refused.value.message == (
+        "residents.csv: the header names two columns 公民身份号码 (columns D and Q); rename one"
+    )
+    assert refused.value.batch.status == BatchStatus.REJECTED and snapshot_versions() == {}
+    # A name that merely ends in a number after another column's name is a name of its own.
+    other = tmp_path / "other.csv"
+    other.write_text("号码\t号码_1\n1\t2\n", encoding="utf-8")
+    source = load(duckdb.connect(), other, "csv", tmp_path)
+    assert source.columns == ["号码", "号码_1"] and source.rows == 1
