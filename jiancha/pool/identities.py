@@ -29,7 +29,14 @@ def publish(data: pa.Table | pa.RecordBatchReader, note: str = "entity resolutio
     with store.writer_lock():
         path = store.table_path(TABLE)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_deltalake(str(path), conformed, mode="overwrite", schema_mode="overwrite")
+        # Encoded as every pool table is (store.writer_properties: cheaper to write, smaller).
+        write_deltalake(
+            str(path),
+            conformed,
+            mode="overwrite",
+            schema_mode="overwrite",
+            writer_properties=store.writer_properties(),
+        )
         version = store.current_version(TABLE)
         assert version is not None
         with transaction.atomic():
