@@ -459,22 +459,19 @@ def _connection(work: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> None:
-    """Temp tables ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``.
+    """Views ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``.
 
-    Each staging table's values are normalised and validated once (``norm_<staging>``, kept as a temp
-    table when several pool tables read it), then every pool table selects its columns from them.
+    Each staging table's values are normalised and validated once into the temp table
+    ``norm_<staging>``, which holds what its pool tables need and nothing else; each ``mapped_<i>``
+    selects its columns and rows from it. Materialising rows is a large part of the cost, so they are
+    materialised once, not once more per pool table.
     """
     sql = feed_sql(feed.maps, set(source.columns), plain=source.plain)
-    shared = {}
-    statements = []
-    for staging, query in sql.normalised.items():
-        if sql.uses(staging) > 1:
-            statements.append(f"CREATE TEMP TABLE norm_{staging} AS {query}")
-            shared[staging] = f"norm_{staging}"
-        else:
-            shared[staging] = f"({query})"
-    for index, (staging, _map, _values) in enumerate(sql.maps):
-        statements.append(f"CREATE TEMP TABLE mapped_{index} AS {sql.select(index, shared[staging])}")
+    statements = [f"CREATE TEMP TABLE norm_{staging} AS {query}" for staging, query in sql.normalised.items()]
+    statements += [
+        f"CREATE TEMP VIEW mapped_{index} AS {sql.select(index, f'norm_{staging}')}"
+        for index, (staging, _map, _values) in enumerate(sql.maps)
+    ]
     normalize.install(connection, "\n".join(statements))
     for statement in statements:
         connection.execute(statement)

@@ -1,6 +1,7 @@
 """A feed's mapping turned into DuckDB SQL: normalised values plus, per row, the list of errors.
 
-One SELECT per pool table the feed fills. Each column's error expression yields
+One SELECT per staging table normalises and validates what the feed's pool tables read from it;
+each pool table is a projection of its result. Each column's error expression yields
 ``'<column>|<reason>|<raw value>'`` or NULL; a row with no error is loaded, the others are
 reported. Reason codes are stable (``missing``, ``checksum``, ``bad_date`` …); ``describe``
 turns them into words.
@@ -132,59 +133,36 @@ class FeedSQL:
     """The SQL that maps one file to the pool tables of its feed.
 
     ``normalised[staging]`` reads a staging table (``src``, or an OCDS ``src_tender`` …) once and
-    gives every value the feed's tables need — cleaned text ``t<k>``, typed value ``v<k>`` (but for
-    text, which is its cleaned text) and reason code ``r<k>`` — so that a source column feeding
-    several tables is normalised and validated once.
-    ``select(i, norm)`` maps the feed's ``i``-th table from ``norm`` (that SELECT's result, as a table
-    name or a parenthesised query): one row per source row, its columns and ``_errors``.
+    gives what the feed's tables take from it: ``_row``, every typed value ``v<k>`` (the cleaned text
+    ``t<k>`` for text) that a table outputs, and per table ``i`` filled from it the list of errors
+    ``_errors<i>``. A source column feeding several tables is normalised and validated once, and the
+    importer materialises that result only (writing rows into a table costs as much as computing
+    them): each pool table is then a projection of it, ``select(i, norm)``, with ``norm`` the name
+    of that result.
     """
 
     normalised: dict[str, str]
     maps: list[tuple[str, TableMap, dict[str, int]]]
 
-    def uses(self, staging: str) -> int:
-        return sum(1 for source, _map, _values in self.maps if source == staging)
-
     def select(self, index: int, norm: str) -> str:
+        """The feed's ``index``-th table from ``norm``: one row per source row (but those its
+        ``skip_when_empty`` leaves out), its columns and ``_errors``."""
         _staging, table_map, values = self.maps[index]
         table: Table = tables()[table_map.table]
         by_column = {c.column: c for c in table_map.columns}
-        outputs: list[str] = []
-        mapped: list[str] = []
-        errors: list[str] = []
-        for name, kind in table.columns.items():
-            column = by_column.get(name)
-            if column is None:
-                outputs.append(f"CAST(NULL AS {SQL_TYPE[kind]}) AS {quote(name)}")
-                continue
-            k = values[name]
-            outputs.append(quote(name))
-            mapped.append(f"{_value(k, kind)} AS {quote(name)}")
-            reason = f"r{k}" if kind in CHECKED_KINDS else None
-            error = error_sql(column, f"t{k}", reason)
-            if error != "NULL":  # a column that cannot be wrong adds nothing to check per row
-                errors.append(f"{error} AS _e{len(errors)}")
-        names_of_errors = [f"_e{i}" for i in range(len(errors))]
-        # Nearly every row has no error: an empty list without building and filtering one.
-        error_list = (
-            "CASE WHEN "
-            + " AND ".join(f"{e} IS NULL" for e in names_of_errors)
-            + " THEN []::VARCHAR[] ELSE list_filter(["
-            + ", ".join(names_of_errors)
-            + "], lambda e: e IS NOT NULL) END"
-            if errors
-            else "[]::VARCHAR[]"
-        )
+        outputs = [
+            f"{_value(values[name], kind)} AS {quote(name)}"
+            if name in by_column
+            else f"CAST(NULL AS {SQL_TYPE[kind]}) AS {quote(name)}"
+            for name, kind in table.columns.items()
+        ]
         skips = [
             f"{_value(values[name], table.columns[name])} IS NOT NULL"
             for name in table_map.skip_when_empty
             if name in by_column
         ]
         where = (" WHERE " + " AND ".join(skips)) if skips else ""
-        return (
-            f"SELECT _row, {', '.join(outputs)}, {error_list} AS _errors FROM "
-            f"(SELECT {', '.join(['_row', *mapped, *errors])} FROM {norm} AS norm{where})"
-        )
+        return f"SELECT _row, {', '.join(outputs)}, _errors{index} AS _errors FROM {norm}{where}"
 
 
 def _value(k: int, kind: str) -> str:
@@ -230,16 +208,34 @@ def feed_sql(
             )
             positions[column.column] = values.setdefault(key, len(values))
         planned.append((staging, table_map, positions))
-    normalised = {staging: _normalised_sql(staging, values, plain) for staging, values in keys.items()}
+    normalised = {
+        staging: _normalised_sql(
+            staging,
+            values,
+            [
+                (index, table_map, positions)
+                for index, (read, table_map, positions) in enumerate(planned)
+                if read == staging
+            ],
+            plain,
+        )
+        for staging, values in keys.items()
+    }
     return FeedSQL(normalised, planned)
 
 
-def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str:
+def _normalised_sql(
+    staging: str,
+    values: dict[_Value, int],
+    maps: list[tuple[int, TableMap, dict[str, int]]],
+    plain: bool,
+) -> str:
     """Stages, each a subquery, so that every macro gets a column rather than an expression to
     re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies and birth
-    dates, reason codes.
+    dates, reason codes, error messages; then only what the tables ``maps`` (index, map, value
+    positions) output: their values and one list of errors each.
     """
-    texts, codes, typed, bodies, finals = [], [], [], [], ["_row"]
+    texts, codes, typed, bodies, reasons = [], [], [], [], []
     for value, k in values.items():
         # Only the fields value_sql reads; the column's name plays no part in the value.
         column = ColumnMap(column="", truthy=value.truthy, non_negative=value.non_negative)
@@ -253,12 +249,48 @@ def _normalised_sql(staging: str, values: dict[_Value, int], plain: bool) -> str
             typed.append(f"{value_sql(column, value.kind, f't{k}')} AS v{k}")
         if value.kind == "resident_id":
             bodies += [f"jc_rid_body(v{k}) AS b{k}", f"jc_rid_birth(v{k}) AS d{k}"]
-        finals += [f"t{k}"] if value.kind == "text" else [f"t{k}", f"v{k}"]
         reason = reason_sql(column, value.kind, f"t{k}", f"v{k}", f"b{k}", f"d{k}")
         if reason is not None:
-            finals.append(f"{reason} AS r{k}")
+            reasons.append(f"{reason} AS r{k}")
+    outputs, messages, lists = _outputs(maps)
+    errors = [f"{error} AS {name}" for error, name in messages.items()]
     query = f"SELECT {', '.join(['src._row AS _row', *texts])} FROM {staging} AS src"
-    for stage in (codes, typed, bodies):
+    for stage in (codes, typed, bodies, reasons, errors):
         if stage:
             query = f"SELECT {', '.join(['*', *stage])} FROM ({query})"
-    return f"SELECT {', '.join(finals)} FROM ({query})"
+    return f"SELECT {', '.join(['_row', *outputs, *lists])} FROM ({query})"
+
+
+def _outputs(maps: list[tuple[int, TableMap, dict[str, int]]]) -> tuple[list[str], dict[str, str], list[str]]:
+    """What the tables ``maps`` (index, map, value positions) take from their staging table: the
+    value columns they output, the error messages (SQL, named ``_e<j>``: a message two tables give —
+    the same column, value and rule — is built once) and each table's list of errors, in the order
+    of its columns, as ``_errors<index>``."""
+    outputs: dict[str, None] = {}
+    messages: dict[str, str] = {}
+    lists: list[str] = []
+    for index, table_map, positions in maps:
+        table = tables()[table_map.table]
+        by_column = {c.column: c for c in table_map.columns}
+        names: list[str] = []
+        for name, kind in table.columns.items():
+            mapped = by_column.get(name)
+            if mapped is None:
+                continue
+            k = positions[name]
+            outputs.setdefault(_value(k, kind))
+            error = error_sql(mapped, f"t{k}", f"r{k}" if kind in CHECKED_KINDS else None)
+            if error != "NULL":  # a column that cannot be wrong adds nothing to check per row
+                names.append(messages.setdefault(error, f"_e{len(messages)}"))
+        # Nearly every row has no error: an empty list without building and filtering one.
+        error_list = (
+            "CASE WHEN "
+            + " AND ".join(f"{e} IS NULL" for e in names)
+            + " THEN []::VARCHAR[] ELSE list_filter(["
+            + ", ".join(names)
+            + "], lambda e: e IS NOT NULL) END"
+            if names
+            else "[]::VARCHAR[]"
+        )
+        lists.append(f"{error_list} AS _errors{index}")
+    return list(outputs), messages, lists
