@@ -163,16 +163,23 @@ def import_files(
     or the ImportRefused that says why nothing of it landed; any other error stops the run.
 
     Preparing is DuckDB work (which releases the GIL) in a database per file, so it runs beside the
-    commits; at most ``workers`` + 1 files are held prepared at a time, which bounds the memory.
+    commits; at most ``workers`` + 1 files are held prepared at a time, which bounds the memory. Each
+    file's database gets its share of the cores (cores // workers threads, at least one).
     """
     workers = workers or import_workers()
+    # Files prepared side by side already keep the cores busy; DuckDB spreading each file over them
+    # too only adds the cost of coordinating its threads (a county region: 21.3 -> 17.6 s CPU with
+    # one thread per file on 2 cores, 2 workers).
+    threads = max(1, (os.cpu_count() or 1) // workers)
     committed = _committed(None)
     language = translation.get_language()
 
     def prepare_in_thread(code: str, path: Path, name: str) -> Prepared:
         # The worker's language is the caller's, for the refusal messages written in it.
         with translation.override(language):
-            return prepare(code, path, display_name=name, committed=committed.get(code, frozenset()))
+            return prepare(
+                code, path, display_name=name, committed=committed.get(code, frozenset()), threads=threads
+            )
 
     waiting: deque[tuple[str, Path, Future[Prepared]]] = deque()
     queue = iter(files)
@@ -242,6 +249,7 @@ class Prepared:
     digest: str
     started: datetime
     unchanged: bool = False
+    threads: int | None = None
     work: Path | None = None
     connection: duckdb.DuckDBPyConnection | None = None
     refusal: str = ""
@@ -270,9 +278,11 @@ def prepare(
     display_name: str | None = None,
     committed: Container[str] = frozenset(),
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> Prepared:
     """Read, normalise and check a file, touching neither the pool nor the database (so it may run
-    in another thread). ``committed``: the content hashes already imported for this feed."""
+    in another thread). ``committed``: the content hashes already imported for this feed;
+    ``threads``: DuckDB's threads for this file (default: one per core)."""
     feed = feeds().get(feed_code)
     if feed is None:
         raise ImportRefused(
@@ -284,7 +294,7 @@ def prepare(
     step = progress or _no_progress
     started = timezone.now()
     step("hash", 0, 1)
-    prepared = Prepared(feed, path, display_name or path.name, sha256_of(path), started)
+    prepared = Prepared(feed, path, display_name or path.name, sha256_of(path), started, threads=threads)
     if prepared.digest in committed:
         prepared.unchanged = True
         return prepared
@@ -311,7 +321,7 @@ def _read(prepared: Prepared, step: Progress) -> None:
 def _prepare(prepared: Prepared, step: Progress) -> None:
     feed, path, name = prepared.feed, prepared.path, prepared.name
     assert prepared.work is not None
-    connection = prepared.connection = _connection(prepared.work)
+    connection = prepared.connection = _connection(prepared.work, prepared.threads)
     step("read", 0, 1)
     try:
         source = load(connection, path, feed.file_format, prepared.work, feed.sheet)
@@ -450,9 +460,11 @@ def _close(batch: ImportBatch, status: str, message: str) -> None:
     batch.save(update_fields=["status", "message", "finished"])
 
 
-def _connection(work: Path) -> duckdb.DuckDBPyConnection:
+def _connection(work: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     # The macros a feed needs are installed once its SQL is known (_map).
     connection = store.connect_bare(macros=False)
+    if threads is not None:
+        connection.execute(f"SET threads = {int(threads)}")
     # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
     connection.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(work))}")
     return connection

@@ -181,3 +181,22 @@ def test_only_the_macros_a_query_calls_are_defined_with_what_they_call():
     assert connection.execute(
         "SELECT jc_date(jc_text(' 2025/2/30 ')), jc_date(jc_text('2025年1月5日'))"
     ).fetchall() == [(None, date(2025, 1, 5))]
+
+
+@pytest.mark.parametrize(("workers", "threads"), [(1, 4), (2, 2), (3, 1), (8, 1)])
+def test_files_prepared_side_by_side_share_the_cores(tmp_path, monkeypatch, workers, threads):
+    monkeypatch.setattr(importer.os, "cpu_count", lambda: 4)
+    real_commit = importer.commit
+    seen: list[int] = []
+
+    def commit_noting_threads(prepared: importer.Prepared, **kwargs: object) -> object:
+        assert prepared.connection is not None
+        seen.append(int(prepared.connection.execute("SELECT current_setting('threads')").fetchall()[0][0]))
+        return real_commit(prepared, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "commit", commit_noting_threads)
+    files = [("population", household(tmp_path, n), f"{n}.csv") for n in range(1, 4)]
+    outcomes = [outcome for _code, _path, outcome in import_files(files, workers=workers)]
+    assert seen == [threads] * 3
+    assert all(not isinstance(o, ImportRefused) for o in outcomes)
+    assert [name for name, _batch, _file in people()] == ["人1", "人2", "人3"]
