@@ -192,7 +192,7 @@ def test_files_prepared_side_by_side_share_the_cores(tmp_path, monkeypatch, work
     def commit_noting_threads(prepared: importer.Prepared, **kwargs: object) -> object:
         assert prepared.connection is not None
         seen.append(int(prepared.connection.execute("SELECT current_setting('threads')").fetchall()[0][0]))
-        return real_commit(prepared, **kwargs)  # type: ignore[arg-type]
+        return real_commit(prepared, **kwargs)
 
     monkeypatch.setattr(importer, "commit", commit_noting_threads)
     files = [("population", household(tmp_path, n), f"{n}.csv") for n in range(1, 4)]
