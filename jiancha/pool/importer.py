@@ -3,8 +3,9 @@
 An import has two phases. ``prepare`` works on the file alone, touching neither the pool nor the
 database, so that several files can be prepared at once (``import_files``):
 1. Same feed, same content (SHA-256) as a batch already imported: nothing to do.
-2. The file is read into its own DuckDB database (sources.py) and checked against the feed: required
-   columns present.
+2. The file is read into a DuckDB connection of its own (sources.py) and checked against the feed:
+   required columns present. The connection's database may read only the files being imported and
+   write only in its work folder (``ImportDatabases``).
 3. Each pool table the feed fills is computed in SQL (mapping.py): normalised values, errors per row.
 ``commit`` then runs under the writer lock, one import at a time:
 4. The batch is recorded with its rejected rows. If the share of rejected rows exceeds the feed's
@@ -21,6 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -151,6 +153,72 @@ def import_file(
     return commit(prepared, imported_by=imported_by, progress=step)
 
 
+class _Database:
+    """A DuckDB database in which files are prepared, each in a connection (cursor) of its own.
+
+    Setting up and tearing down a DuckDB database (a catalog of some 3,000 functions) costs about
+    25 ms of CPU; paid for each file it was a tenth of a county region's import. Its configuration is
+    locked before any file is read: it reads only the given files and reads or writes only under its
+    work folder (spilled data, transcoded copies). SQL here is built from feed YAML and file headers,
+    both quoted, but a mistake must not become a way to reach the server's other files.
+    """
+
+    def __init__(self, root: Path, files: Iterable[Path], threads: int | None) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="db-", dir=root))
+        self.connection = store.connect_bare(macros=False)
+        self.macros: set[str] = set()
+        settings = [f"SET threads = {int(threads)}"] if threads is not None else []
+        readable = sorted({str(p) for path in files for p in (path, path.absolute())})
+        settings += [
+            # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
+            "SET memory_limit = '1GB'",
+            f"SET temp_directory = {literal(str(self.work / 'spill'))}",
+            f"SET allowed_directories = [{literal(str(self.work) + os.sep)}]",
+            f"SET allowed_paths = [{', '.join(literal(p) for p in readable)}]",
+            "SET enable_external_access = false",
+            "SET lock_configuration = true",
+        ]
+        for statement in settings:
+            self.connection.execute(statement)
+
+    def open(self) -> tuple[duckdb.DuckDBPyConnection, Path]:
+        """A new connection and a work folder for one file."""
+        return self.connection.cursor(), Path(tempfile.mkdtemp(prefix="file-", dir=self.work))
+
+    def install(self, sql: str) -> None:
+        """Define the macros ``sql`` calls that this database lacks (see normalize.install)."""
+        normalize.install(self.connection, sql, defined=self.macros)
+
+
+class ImportDatabases:
+    """The DuckDB databases of one import run: one per thread that prepares files (a thread runs
+    one query at a time), all under one work folder in the pool's folder, removed by ``close``."""
+
+    def __init__(self, files: Iterable[Path], threads: int | None = None) -> None:
+        self.files = list(files)
+        self.threads = threads
+        self.root = Path(tempfile.mkdtemp(prefix="jiancha-import-", dir=store.pool_dir()))
+        self._local = threading.local()
+        self._opened: list[_Database] = []
+        self._lock = threading.Lock()
+
+    def for_this_thread(self) -> _Database:
+        database: _Database | None = getattr(self._local, "database", None)
+        if database is None:
+            database = self._local.database = _Database(self.root, self.files, self.threads)
+            with self._lock:
+                self._opened.append(database)
+        return database
+
+    def close(self) -> None:
+        """Close every database (their connections with them) and remove the work folder."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for database in opened:
+            database.connection.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def import_files(
     files: Iterable[tuple[str, Path, str]],
     *,
@@ -162,15 +230,18 @@ def import_files(
     this one commits them, in the order given (batch numbers follow it). Yields each file's outcome,
     or the ImportRefused that says why nothing of it landed; any other error stops the run.
 
-    Preparing is DuckDB work (which releases the GIL) in a database per file, so it runs beside the
-    commits; at most ``workers`` + 1 files are held prepared at a time, which bounds the memory. Each
-    file's database gets its share of the cores (cores // workers threads, at least one).
+    Preparing is DuckDB work (which releases the GIL), so it runs beside the commits; at most
+    ``workers`` + 1 files are held prepared at a time, which bounds the memory. Each worker prepares
+    in a database of its own (``ImportDatabases``) with its share of the cores (cores // workers
+    DuckDB threads, at least one).
     """
     workers = workers or import_workers()
+    files = list(files)
     # Files prepared side by side already keep the cores busy; DuckDB spreading each file over them
     # too only adds the cost of coordinating its threads (a county region: 21.3 -> 17.6 s CPU with
     # one thread per file on 2 cores, 2 workers).
     threads = max(1, (os.cpu_count() or 1) // workers)
+    databases = ImportDatabases((path for _code, path, _name in files), threads)
     committed = _committed(None)
     language = translation.get_language()
 
@@ -178,7 +249,7 @@ def import_files(
         # The worker's language is the caller's, for the refusal messages written in it.
         with translation.override(language):
             return prepare(
-                code, path, display_name=name, committed=committed.get(code, frozenset()), threads=threads
+                code, path, display_name=name, committed=committed.get(code, frozenset()), databases=databases
             )
 
     waiting: deque[tuple[str, Path, Future[Prepared]]] = deque()
@@ -208,6 +279,7 @@ def import_files(
                 if not future.cancelled():
                     with contextlib.suppress(BaseException):
                         future.result().discard()
+            databases.close()
 
 
 def import_workers() -> int:
@@ -249,7 +321,9 @@ class Prepared:
     digest: str
     started: datetime
     unchanged: bool = False
-    threads: int | None = None
+    databases: ImportDatabases | None = None
+    # A run of its own (a file prepared alone), closed with the file.
+    owns_databases: bool = False
     work: Path | None = None
     connection: duckdb.DuckDBPyConnection | None = None
     refusal: str = ""
@@ -262,13 +336,16 @@ class Prepared:
     tables: dict[str, tuple[list[int], int]] = field(default_factory=dict)
 
     def discard(self) -> None:
-        """Close the file's database and remove its work folder (spilled data, transcoded copies)."""
+        """Close the file's connection and remove its work folder (spilled data, transcoded copies)."""
         if self.connection is not None:
             self.connection.close()
             self.connection = None
         if self.work is not None:
             shutil.rmtree(self.work, ignore_errors=True)
             self.work = None
+        if self.owns_databases and self.databases is not None:
+            self.databases.close()
+            self.databases = None
 
 
 def prepare(
@@ -278,11 +355,12 @@ def prepare(
     display_name: str | None = None,
     committed: Container[str] = frozenset(),
     progress: Progress | None = None,
-    threads: int | None = None,
+    databases: ImportDatabases | None = None,
 ) -> Prepared:
     """Read, normalise and check a file, touching neither the pool nor the database (so it may run
     in another thread). ``committed``: the content hashes already imported for this feed;
-    ``threads``: DuckDB's threads for this file (default: one per core)."""
+    ``databases``: the run's DuckDB databases (by default the file gets one of its own, with a
+    thread per core)."""
     feed = feeds().get(feed_code)
     if feed is None:
         raise ImportRefused(
@@ -294,7 +372,11 @@ def prepare(
     step = progress or _no_progress
     started = timezone.now()
     step("hash", 0, 1)
-    prepared = Prepared(feed, path, display_name or path.name, sha256_of(path), started, threads=threads)
+    prepared = Prepared(feed, path, display_name or path.name, sha256_of(path), started)
+    if databases is None:
+        prepared.databases, prepared.owns_databases = ImportDatabases([path]), True
+    else:
+        prepared.databases = databases
     if prepared.digest in committed:
         prepared.unchanged = True
         return prepared
@@ -305,7 +387,6 @@ def prepare(
 def _read(prepared: Prepared, step: Progress) -> None:
     """Read, map and check the file; a refusal or an error is kept on ``prepared`` for the commit."""
     prepared.unchanged = False
-    prepared.work = Path(tempfile.mkdtemp(prefix="jiancha-import-", dir=store.pool_dir()))
     try:
         _prepare(prepared, step)
     except ImportRefused as refused:
@@ -320,14 +401,15 @@ def _read(prepared: Prepared, step: Progress) -> None:
 
 def _prepare(prepared: Prepared, step: Progress) -> None:
     feed, path, name = prepared.feed, prepared.path, prepared.name
-    assert prepared.work is not None
-    connection = prepared.connection = _connection(prepared.work, prepared.threads)
+    assert prepared.databases is not None
+    database = prepared.databases.for_this_thread()
+    connection, prepared.work = database.open()
+    prepared.connection = connection
     step("read", 0, 1)
     try:
         source = load(connection, path, feed.file_format, prepared.work, feed.sheet)
     except SourceError as error:
         raise ImportRefused(str(error).replace(str(path), name)) from None
-    store.seal(connection)
     missing = [column for column in feed.required_sources() if column not in source.columns]
     if missing:
         raise ImportRefused(
@@ -337,7 +419,7 @@ def _prepare(prepared: Prepared, step: Progress) -> None:
     prepared.rows_read = source.rows
     step("read", 1, 1)
 
-    _map(connection, feed, source)
+    _map(connection, database, feed, source)
     prepared.rows_rejected = _count_rejected(connection, len(feed.maps))
     prepared.reject_summary, prepared.samples = _rejects(connection, len(feed.maps), feed)
     if source.rows == 0:
@@ -460,17 +542,7 @@ def _close(batch: ImportBatch, status: str, message: str) -> None:
     batch.save(update_fields=["status", "message", "finished"])
 
 
-def _connection(work: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    # The macros a feed needs are installed once its SQL is known (_map).
-    connection = store.connect_bare(macros=False)
-    if threads is not None:
-        connection.execute(f"SET threads = {int(threads)}")
-    # Bounded memory: past the limit DuckDB spills to the work folder instead of growing.
-    connection.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(work))}")
-    return connection
-
-
-def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> None:
+def _map(connection: duckdb.DuckDBPyConnection, database: _Database, feed: Feed, source: Source) -> None:
     """Views ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``.
 
     Each staging table's values are normalised and validated once into the temp table
@@ -484,7 +556,7 @@ def _map(connection: duckdb.DuckDBPyConnection, feed: Feed, source: Source) -> N
         f"CREATE TEMP VIEW mapped_{index} AS {sql.select(index, f'norm_{staging}')}"
         for index, (staging, _map, _values) in enumerate(sql.maps)
     ]
-    normalize.install(connection, "\n".join(statements))
+    database.install("\n".join(statements))
     for statement in statements:
         connection.execute(statement)
 

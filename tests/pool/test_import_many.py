@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from django.utils import translation
 
@@ -200,3 +201,23 @@ def test_files_prepared_side_by_side_share_the_cores(tmp_path, monkeypatch, work
     assert seen == [threads] * 3
     assert all(not isinstance(o, ImportRefused) for o in outcomes)
     assert [name for name, _batch, _file in people()] == ["人1", "人2", "人3"]
+
+
+def test_a_file_is_prepared_in_a_database_that_reaches_no_other_file_and_no_setting(tmp_path, pool_dir):
+    path = household(tmp_path, 1)
+    other = tmp_path / "other.csv"
+    other.write_text("a\n1\n", encoding="utf-8")
+    prepared = prepare("population", path)
+    connection = prepared.connection
+    assert connection is not None
+    with pytest.raises(duckdb.PermissionException):
+        connection.execute("SELECT * FROM read_csv(?)", [str(other)])
+    with pytest.raises(duckdb.PermissionException):
+        connection.execute(f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'")
+    with pytest.raises(duckdb.InvalidInputException, match="locked"):
+        connection.execute("SET enable_external_access = true")
+    assert not (tmp_path / "out.csv").exists()
+    outcome = commit(prepared)
+    assert outcome.batch.status == BatchStatus.COMMITTED and len(people()) == 1
+    # The file's connection, its database and their work folders are gone with the commit.
+    assert prepared.connection is None and leftovers(pool_dir) == []
