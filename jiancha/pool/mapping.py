@@ -80,8 +80,8 @@ CHECKED_KINDS = set(SQL_TYPE) - {"text"}
 
 def reason_sql(column: ColumnMap, kind: str, t: str, v: str, b: str = "", d: str = "") -> str | None:
     """The reason code a value is wrong ('checksum', 'bad_date' …), from its cleaned text ``t``, typed
-    value ``v`` and, for a resident ID, its staged body ``b`` and birth date ``d``; None for a kind
-    that cannot be wrong.
+    value ``v`` and, for a resident ID or a USCC, its staged body ``b`` (and a resident ID's birth
+    date ``d``); None for a kind that cannot be wrong.
 
     Whether the value is required is not part of it: that depends on the pool column, and one source
     column may fill several (population's ID number fills Person and three Family tables).
@@ -89,7 +89,7 @@ def reason_sql(column: ColumnMap, kind: str, t: str, v: str, b: str = "", d: str
     if kind == "resident_id":
         return f"jc_rid_error_of({v}, {b}, {d})"
     if kind == "uscc":
-        return f"jc_uscc_error({v})"
+        return f"jc_uscc_error_of({v}, {b})"
     if kind == "date":
         return f"CASE WHEN {t} IS NOT NULL AND ({v} IS NULL OR year({v}) NOT BETWEEN 1900 AND 2100) THEN 'bad_date' END"
     if kind == "timestamp":
@@ -249,6 +249,8 @@ def _normalised_sql(
             typed.append(f"{value_sql(column, value.kind, f't{k}')} AS v{k}")
         if value.kind == "resident_id":
             bodies += [f"jc_rid_body(v{k}) AS b{k}", f"jc_rid_birth(v{k}) AS d{k}"]
+        elif value.kind == "uscc":
+            bodies.append(f"jc_uscc_body(v{k}) AS b{k}")
         reason = reason_sql(column, value.kind, f"t{k}", f"v{k}", f"b{k}", f"d{k}")
         if reason is not None:
             reasons.append(f"{reason} AS r{k}")

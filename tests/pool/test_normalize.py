@@ -15,7 +15,7 @@ from jiancha.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
-from jiancha.pool.normalize import install
+from jiancha.pool.normalize import DATE_FORMATS, TIMESTAMP_FORMATS, _sql_list, install
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +33,17 @@ def random_ids(count, seed=7):
     return ids
 
 
-def random_usccs(count, seed=11):
+def random_usccs(count, seed=11, digits=False):
+    """Codes, half of them valid; ``digits``: bodies of digits only, as most codes have."""
     rng = random.Random(seed)
+    alphabet = "0123456789" if digits else USCC_ALPHABET
     codes = []
     for _ in range(count):
         body = (
-            rng.choice("159ANY")
+            rng.choice("159" if digits else "159ANY")
             + rng.choice("123")
             + f"{rng.randint(110000, 659999)}"
-            + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+            + "".join(rng.choice(alphabet) for _ in range(9))
         )
         codes.append(body + (uscc_check_char(body) if rng.random() < 0.5 else rng.choice(USCC_ALPHABET)))
     return codes
@@ -110,6 +112,30 @@ def test_uscc_sql_agrees_with_python(sql):
     for code, error in rows:
         assert (error is None) == is_valid_uscc(code), code
     assert sum(error is None for _c, error in rows) > 1000
+
+
+@pytest.mark.django_db
+def test_uscc_check_from_a_staged_body_gives_the_same_reasons(sql):
+    """jc_uscc_error_of (the importer's: the check from the body as one number when it is all
+    digits) gives what jc_uscc_error gives, for bodies of digits and bodies with letters."""
+    codes = [
+        *random_usccs(2000, seed=12, digits=True),
+        *random_usccs(1000, seed=13),
+        "91350100M000100Y43", "913501000000100Y43", "9135010000001000-3", "+13501000000100003",
+        "91350100000010000", "9135010000001000000", "",
+    ]  # fmt: skip
+    rows = sql.execute(
+        "SELECT x, jc_uscc_error(c), jc_uscc_error_of(c, jc_uscc_body(c)) "
+        "FROM (SELECT x, jc_code(jc_text(x)) AS c FROM unnest(?::VARCHAR[]) AS t(x))",
+        [codes],
+    ).fetchall()
+    assert len(rows) == len(codes)
+    for code, general, staged in rows:
+        assert staged == general, code
+        # An empty value is no code: whether it may be missing is the column's rule.
+        assert (staged is None) == (is_valid_uscc(code) or not code), code
+    assert sum(staged is None for _c, _g, staged in rows) > 1000
+    assert sum(staged == "checksum" for _c, _g, staged in rows) > 1000
 
 
 @pytest.mark.parametrize(
@@ -201,6 +227,11 @@ def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(s
     dates = [
         *(f"{rng.randint(1890, 2110)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}" for _ in range(3000)),
         *(f"{rng.randint(1900, 2100)}/{rng.randint(1, 12)}/{rng.randint(1, 28)}" for _ in range(300)),
+        # Slashes and 年月日, with months and days out of range, on their own paths.
+        *(f"{rng.randint(1890, 2110)}/{rng.randint(0, 13)}/{rng.randint(0, 32):0{rng.randint(1, 2)}d}" for _ in range(1500)),
+        *(f"{rng.randint(1890, 2110)}年{rng.randint(0, 13)}月{rng.randint(0, 32)}日" for _ in range(1500)),
+        "2024/2/29", "2023/2/29", "2025/02/30", "2025/4/31", "2025年2月29日", "2024年02月29日", "2025/1/5/",
+        "2025/001/5",
         "2025013", "202501050", "20240229", "20230229", "00000000", "2025-01-05", "2025年1月5日",
     ]  # fmt: skip
     rows = sql.execute("SELECT x, jc_date(x) FROM unnest(?::VARCHAR[]) AS t(x)", [dates]).fetchall()
@@ -208,6 +239,23 @@ def test_dates_and_amounts_on_their_fast_paths_are_what_the_general_rules_give(s
     for text, value in rows:
         assert value == _written_date(text), text
     assert sum(v is None for _t, v in rows) > 100 and sum(v is not None for _t, v in rows) > 1000
+    # Every path gives what trying the whole list of formats gives, timestamps for a date included.
+    others = [
+        *dates[3000:],
+        "2025-1-5",
+        "2025/1/5 09:30",
+        "2025年1月5日 09:30",
+        "2025.1.5",
+        "2025/13/5 09:30",
+        "5/1/2025",
+    ]
+    rows = sql.execute(
+        f"SELECT x, jc_date(x), CASE WHEN try_strptime(x, {_sql_list(DATE_FORMATS)}) IS NOT NULL "
+        "THEN jc_written_date(x) END FROM unnest(?::VARCHAR[]) AS t(x)",
+        [others],
+    ).fetchall()
+    for text, value, general in rows:
+        assert value == general, text
     amounts = [
         *(f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 3)}f}" for _ in range(2000)),
         "1,234.50", "1234.5元", "12.5万元", "¥1,234", "12.5万", "abc", "", "1e3", " 12 ", "99999999999999999",
@@ -232,3 +280,25 @@ def test_times_in_the_formats_departments_use_and_no_impossible_day(sql, text, e
         "SELECT CAST(CAST(jc_timestamp(jc_text(?)) AS TIMESTAMP) AS VARCHAR)", [text]
     ).fetchone()
     assert value == expected
+
+
+def test_times_of_fourteen_digits_on_their_path_are_what_the_list_of_formats_gives(sql):
+    rng = random.Random(29)
+    texts = [
+        *(
+            f"{rng.randint(1890, 2110)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}"
+            f"{rng.randint(0, 25):02d}{rng.randint(0, 61):02d}{rng.randint(0, 61):02d}"
+            for _ in range(3000)
+        ),
+        "20240229235959", "20230229120000", "20251231240000", "20251231236000", "20251231235960",
+        "2025123123595", "202512312359599",
+    ]  # fmt: skip
+    rows = sql.execute(
+        "SELECT x, CAST(jc_timestamp(x) AS TIMESTAMP), CAST(CASE WHEN jc_written_date(x) IS NOT NULL "
+        f"THEN try_strptime(x, {_sql_list(TIMESTAMP_FORMATS)}) END AS TIMESTAMP) FROM unnest(?::VARCHAR[]) AS t(x)",
+        [texts],
+    ).fetchall()
+    assert len(rows) == len(texts)
+    for text, value, general in rows:
+        assert value == general, text
+    assert sum(v is None for _t, v, _g in rows) > 300 and sum(v is not None for _t, v, _g in rows) > 300
