@@ -40,7 +40,7 @@ from .mapping import feed_sql, literal, quote
 from .models import BatchStatus, ImportBatch, PoolSnapshot, RejectedRow
 from .models import Feed as FeedRecord
 from .schema import Feed, feeds, tables
-from .sources import Source, SourceError, load, sha256_of
+from .sources import Source, SourceError, csv_error, load, sha256_of
 
 logger = logging.getLogger("jiancha.pool")
 
@@ -416,15 +416,27 @@ def _prepare(prepared: Prepared, step: Progress) -> None:
             _("%(file)s: not a file of feed %(feed)s (%(name)s): missing column(s) %(columns)s")
             % {"file": name, "feed": feed.code, "name": feed.name_zh, "columns": ", ".join(missing)}
         )
-    prepared.rows_read = source.rows
     step("read", 1, 1)
 
-    _map(connection, database, feed, source)
+    try:
+        staged = _map(connection, database, feed, source)
+    except duckdb.Error as error:
+        # A CSV file is read as it is normalised: what stops its reader refuses the file.
+        if source.rows is None and "CSV Error" in str(error):
+            raise ImportRefused(str(csv_error(error, name))) from None
+        raise
+    rows = source.rows
+    if rows is None:
+        counted = connection.execute(
+            f"SELECT count(*) FROM {'norm_src' if 'src' in staged else 'src'}"
+        ).fetchone()
+        rows = int(counted[0]) if counted else 0
+    prepared.rows_read = rows
     prepared.rows_rejected = _count_rejected(connection, len(feed.maps))
     prepared.reject_summary, prepared.samples = _rejects(connection, len(feed.maps), feed)
-    if source.rows == 0:
+    if rows == 0:
         raise ImportRefused(_("%(file)s: the file has no data rows") % {"file": name})
-    share = prepared.rows_rejected / source.rows
+    share = prepared.rows_rejected / rows
     if share > feed.tolerance:
         raise ImportRefused(
             _(
@@ -434,7 +446,7 @@ def _prepare(prepared: Prepared, step: Progress) -> None:
             % {
                 "file": name,
                 "rejected": prepared.rows_rejected,
-                "rows": source.rows,
+                "rows": rows,
                 "share": f"{share:.1%}",
                 "tolerance": f"{feed.tolerance:.1%}",
             }
@@ -542,8 +554,9 @@ def _close(batch: ImportBatch, status: str, message: str) -> None:
     batch.save(update_fields=["status", "message", "finished"])
 
 
-def _map(connection: duckdb.DuckDBPyConnection, database: _Database, feed: Feed, source: Source) -> None:
-    """Views ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``.
+def _map(connection: duckdb.DuckDBPyConnection, database: _Database, feed: Feed, source: Source) -> list[str]:
+    """Views ``mapped_<i>``, one per table the feed fills: its columns, ``_row`` and ``_errors``;
+    returns the staging tables read (``src``, or an OCDS ``src_tender`` …).
 
     Each staging table's values are normalised and validated once into the temp table
     ``norm_<staging>``, which holds what its pool tables need and nothing else; each ``mapped_<i>``
@@ -559,6 +572,7 @@ def _map(connection: duckdb.DuckDBPyConnection, database: _Database, feed: Feed,
     database.install("\n".join(statements))
     for statement in statements:
         connection.execute(statement)
+    return list(sql.normalised)
 
 
 def _count_rejected(connection: duckdb.DuckDBPyConnection, maps: int) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from .schema import ColumnMap, Table, TableMap, tables
-from .sources import quote
+from .sources import literal, quote
 
 # Typed value from the cleaned text ``{t}`` of a source column.
 VALUE_EXPRESSION = {
@@ -55,10 +55,6 @@ REASONS = {
     "negative": _("a negative amount"),
     "bad_boolean": _("neither yes nor no"),
 }
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def value_sql(column: ColumnMap, kind: str, t: str) -> str:

@@ -104,15 +104,17 @@ def macros() -> list[str]:
         # and trimmed; the others are kept as they are, which is what folding and trimming gives.
         "CREATE OR REPLACE MACRO jc_fold(s) AS CASE WHEN regexp_matches(s, '[！-～　]') "
         f"THEN translate(s, '{fullwidth}', '{halfwidth}') ELSE s END",
+        # A value without a space (most: contains() is a byte search) has none at an end either.
         "CREATE OR REPLACE MACRO jc_clean(s) AS CASE WHEN strlen(s) = length(s) "
-        "THEN (CASE WHEN starts_with(s, ' ') OR ends_with(s, ' ') THEN trim(s) ELSE s END) "
+        "THEN (CASE WHEN contains(s, ' ') AND (starts_with(s, ' ') OR ends_with(s, ' ')) THEN trim(s) ELSE s END) "
         f"WHEN regexp_matches(s, '[！-～　]|^[{UNICODE_SPACES}]|[{UNICODE_SPACES}]$') THEN trim(jc_fold(s)) "
         "ELSE s END",
         "CREATE OR REPLACE MACRO jc_text(s) AS nullif(jc_clean(CAST(s AS VARCHAR)), '')",
         # The same for a value known to hold no full-width character and no space but the ASCII one
         # (sources.plain_text checks the whole file): only ASCII spaces to trim.
-        "CREATE OR REPLACE MACRO jc_text_plain(s) AS nullif(CASE WHEN starts_with(CAST(s AS VARCHAR), ' ') "
-        "OR ends_with(CAST(s AS VARCHAR), ' ') THEN trim(CAST(s AS VARCHAR)) ELSE CAST(s AS VARCHAR) END, '')",
+        "CREATE OR REPLACE MACRO jc_text_plain(s) AS nullif(CASE WHEN contains(CAST(s AS VARCHAR), ' ') "
+        "AND (starts_with(CAST(s AS VARCHAR), ' ') OR ends_with(CAST(s AS VARCHAR), ' ')) "
+        "THEN trim(CAST(s AS VARCHAR)) ELSE CAST(s AS VARCHAR) END, '')",
         "CREATE OR REPLACE MACRO jc_code(t) AS nullif(upper(replace(t, ' ', '')), '')",
         # Dates and times: ISO text, by far the most common, is cast directly; the list of formats is
         # tried only for the rest. Eight digits (20250105, the next most common) can only be %Y%m%d —

@@ -422,6 +422,35 @@ def test_csv_quotes_are_read_as_rfc_4180_even_past_the_sniffers_sample(tmp_path)
     assert rows == [("张,建国", "民政局"), ("李秀英", '"石门"镇民政办')]
 
 
+def test_a_quoted_line_break_is_one_record_and_rows_keep_their_numbers(tmp_path):
+    # Excel and WPS export a cell holding a line break as a quoted field spanning lines, with CRLF.
+    path = tmp_path / "deaths.csv"
+    lines = [
+        "公民身份号码,姓名,死亡日期,登记机关",
+        f'{FATHER},张建国,2024-01-01,"清溪市\r\n民政局"',
+        f"{MOTHER},李秀英,2024-02-02,",
+    ]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    assert import_file("deaths", path).table_rows == {"Death": 2}
+    assert query("SELECT _row, name, authority FROM Death ORDER BY _row") == [
+        (2, "张建国", "清溪市\r\n民政局"),
+        (3, "李秀英", None),
+    ]
+
+
+def test_a_csv_file_broken_past_the_sniffers_sample_is_refused_and_nothing_lands(tmp_path):
+    people = [rid("331221", "19400101", f"{n:03d}") for n in range(1, 999)]
+    lines = [f"{people[n % 998]},张三,2024-01-01,民政局" for n in range(30_000)]
+    path = _deaths(tmp_path / "deaths.csv", lines)
+    with path.open("ab") as handle:
+        handle.write(f"{FATHER},张".encode() + b"\xff" + "建国,2024-01-01,民政局\n".encode())
+    with pytest.raises(ImportRefused) as refused:
+        import_file("deaths", path)
+    assert refused.value.message.startswith("deaths.csv: not readable as CSV")
+    assert refused.value.batch.status == BatchStatus.REJECTED
+    assert snapshot_versions() == {}
+
+
 def test_csv_with_other_delimiters_or_a_backslash_is_still_sniffed(tmp_path):
     path = tmp_path / "deaths.csv"
     path.write_text(
@@ -472,5 +501,7 @@ def test_a_csv_header_naming_two_columns_alike_is_refused(tmp_path):
     # A name that merely ends in a number after another column's name is a name of its own.
     other = tmp_path / "other.csv"
     other.write_text("号码\t号码_1\n1\t2\n", encoding="utf-8")
-    source = load(duckdb.connect(), other, "csv", tmp_path)
-    assert source.columns == ["号码", "号码_1"] and source.rows == 1
+    connection = duckdb.connect()
+    source = load(connection, other, "csv", tmp_path)
+    assert source.columns == ["号码", "号码_1"]
+    assert connection.execute('SELECT _row, "号码", "号码_1" FROM src').fetchall() == [(2, "1", "2")]

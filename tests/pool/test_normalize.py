@@ -204,6 +204,21 @@ def test_text_cleaning_is_folding_then_trimming_on_many_values(sql):
         assert fast == reference, repr(text)
 
 
+def test_plain_text_cleaning_is_what_the_general_cleaning_gives_on_plain_values(sql):
+    """jc_text_plain (for files with no full-width character and no space but the ASCII one) trims
+    and empties as jc_text does."""
+    rng = random.Random(17)
+    pieces = ["张", "伟", "a", "1", "X", " ", "\t", "-", ":", "·", "、"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(5000)]
+    rows = sql.execute(
+        "SELECT x, jc_text_plain(x), jc_text(x) FROM unnest(?::VARCHAR[]) AS t(x)", [texts]
+    ).fetchall()
+    assert len(rows) == len(texts)
+    for text, plain, general in rows:
+        assert plain == general, repr(text)
+    assert sum(plain is None for _t, plain, _g in rows) > 100
+
+
 def _written_date(text: str) -> date | None:
     """The date a text in one of the departments' formats names, or None if there is no such day."""
     numbers = re.findall(r"[0-9]+", text)
