@@ -190,7 +190,8 @@ def main() -> None:
             ""
             if args.profiles_only
             else "\n\nEach file is one batch: a Delta commit per table it fills and one database transaction. "
-            "A region load prepares files (read, normalise, validate: DuckDB work in a database per file) in "
+            "A region load prepares files (read, normalise, validate: DuckDB work, one database per worker "
+            "thread with cores ÷ workers DuckDB threads, a connection per file) in "
             "worker threads while the main thread commits the ones before, in order; one file at a time is "
             "what a single `jiancha pool import` or an upload does. Each import measure starts from an empty "
             "pool; the two one-file-at-a-time measures run in a fresh process of their own."
