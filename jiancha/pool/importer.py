@@ -178,8 +178,12 @@ class _Database:
             "SET enable_external_access = false",
             "SET lock_configuration = true",
         ]
-        for statement in settings:
-            self.connection.execute(statement)
+        try:
+            for statement in settings:
+                self.connection.execute(statement)
+        except BaseException:
+            self.connection.close()
+            raise
 
     def open(self) -> tuple[duckdb.DuckDBPyConnection, Path]:
         """A new connection and a work folder for one file."""
@@ -214,9 +218,12 @@ class ImportDatabases:
         """Close every database (their connections with them) and remove the work folder."""
         with self._lock:
             opened, self._opened = self._opened, []
-        for database in opened:
-            database.connection.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            for database in opened:
+                with contextlib.suppress(duckdb.Error):
+                    database.connection.close()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def import_files(
@@ -241,9 +248,9 @@ def import_files(
     # too only adds the cost of coordinating its threads (a county region: 21.3 -> 17.6 s CPU with
     # one thread per file on 2 cores, 2 workers).
     threads = max(1, (os.cpu_count() or 1) // workers)
-    databases = ImportDatabases((path for _code, path, _name in files), threads)
     committed = _committed(None)
     language = translation.get_language()
+    databases = ImportDatabases((path for _code, path, _name in files), threads)
 
     def prepare_in_thread(code: str, path: Path, name: str) -> Prepared:
         # The worker's language is the caller's, for the refusal messages written in it.
@@ -254,32 +261,44 @@ def import_files(
 
     waiting: deque[tuple[str, Path, Future[Prepared]]] = deque()
     queue = iter(files)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pool-prepare") as pool:
-        try:
-            while True:
-                for code, path, name in queue:
-                    waiting.append((code, path, pool.submit(prepare_in_thread, code, path, name)))
-                    if len(waiting) > workers:
-                        break
-                if not waiting:
-                    return
-                code, path, future = waiting.popleft()
-                if on_file:
-                    on_file(code, path)
-                try:
-                    outcome: ImportOutcome | ImportRefused = commit(future.result(), imported_by=imported_by)
-                except ImportRefused as refused:
-                    outcome = refused
-                yield code, path, outcome
-        finally:
-            # Stopped early (an error, an interrupt, the caller gone): nothing prepared is kept.
-            for _code, _path, future in waiting:
-                future.cancel()
-            for _code, _path, future in waiting:
-                if not future.cancelled():
-                    with contextlib.suppress(BaseException):
-                        future.result().discard()
-            databases.close()
+    # The file being committed: out of ``waiting`` and, until its commit discards it, still open.
+    current: Future[Prepared] | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pool-prepare") as pool:
+            try:
+                while True:
+                    for code, path, name in queue:
+                        waiting.append((code, path, pool.submit(prepare_in_thread, code, path, name)))
+                        if len(waiting) > workers:
+                            break
+                    if not waiting:
+                        return
+                    code, path, current = waiting.popleft()
+                    if on_file:
+                        on_file(code, path)
+                    try:
+                        outcome: ImportOutcome | ImportRefused = commit(
+                            current.result(), imported_by=imported_by
+                        )
+                    except ImportRefused as refused:
+                        outcome = refused
+                    current = None
+                    yield code, path, outcome
+            finally:
+                # Stopped early (an error, an interrupt, the caller gone): nothing prepared is kept,
+                # and no database is closed under a worker still preparing in it.
+                pending = [future for _code, _path, future in waiting]
+                if current is not None:
+                    pending.append(current)
+                for future in pending:
+                    future.cancel()
+                for future in pending:
+                    if not future.cancelled():
+                        with contextlib.suppress(BaseException):
+                            future.result().discard()
+    finally:
+        # Once the pool's threads are done (leaving the ``with`` waits for them).
+        databases.close()
 
 
 def import_workers() -> int:
@@ -418,19 +437,19 @@ def _prepare(prepared: Prepared, step: Progress) -> None:
         )
     step("read", 1, 1)
 
+    rows = source.rows
     try:
         staged = _map(connection, database, feed, source)
+        if rows is None:
+            counted = connection.execute(
+                f"SELECT count(*) FROM {'norm_src' if 'src' in staged else 'src'}"
+            ).fetchone()
+            rows = int(counted[0]) if counted else 0
     except duckdb.Error as error:
         # A CSV file is read as it is normalised: what stops its reader refuses the file.
         if source.rows is None and "CSV Error" in str(error):
             raise ImportRefused(str(csv_error(error, name))) from None
         raise
-    rows = source.rows
-    if rows is None:
-        counted = connection.execute(
-            f"SELECT count(*) FROM {'norm_src' if 'src' in staged else 'src'}"
-        ).fetchone()
-        rows = int(counted[0]) if counted else 0
     prepared.rows_read = rows
     prepared.rows_rejected = _count_rejected(connection, len(feed.maps))
     prepared.reject_summary, prepared.samples = _rejects(connection, len(feed.maps), feed)

@@ -191,10 +191,11 @@ def macros() -> list[str]:
         # As for resident IDs, the check character from the first 17 characters as one number when
         # they are all digits (most codes: 91..., 12...), ``b`` = jc_uscc_body(c), staged by the
         # importer; from the characters one by one otherwise. Three times cheaper.
-        "CREATE OR REPLACE MACRO jc_uscc_body(c) AS TRY_CAST(substr(c, 1, 17) AS BIGINT)",
+        # Digits only: a cast alone would also read 1E5, 0X1F and 0B101, and E, X and B are USCC letters.
+        "CREATE OR REPLACE MACRO jc_uscc_body(c) AS CASE WHEN regexp_full_match(substr(c, 1, 17), '[0-9]{17}') "
+        "THEN CAST(substr(c, 1, 17) AS BIGINT) END",
         f"CREATE OR REPLACE MACRO jc_uscc_check_of(b) AS substr('{USCC_ALPHABET}', "
         f"((31 - (({uscc_number_sum}) % 31)) % 31) + 1, 1)",
-        # A body that casts is 17 digits: the format check, before, lets through no sign or space.
         "CREATE OR REPLACE MACRO jc_uscc_error_of(c, b) AS "
         + _uscc_error("CASE WHEN b IS NOT NULL THEN jc_uscc_check_of(b) ELSE jc_uscc_check_char(c) END"),
     ]

@@ -3,6 +3,7 @@ and committed one at a time, in the order given; each lands whole or not at all,
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -221,3 +222,27 @@ def test_a_file_is_prepared_in_a_database_that_reaches_no_other_file_and_no_sett
     assert outcome.batch.status == BatchStatus.COMMITTED and len(people()) == 1
     # The file's connection, its database and their work folders are gone with the commit.
     assert prepared.connection is None and leftovers(pool_dir) == []
+
+
+def test_a_run_stopped_while_a_file_is_still_being_prepared_waits_for_it_and_leaves_nothing(
+    tmp_path, pool_dir, monkeypatch
+):
+    real_load = importer.load
+    started = threading.Event()
+
+    def slow_load(connection: duckdb.DuckDBPyConnection, path: Path, *args: object) -> object:
+        started.set()
+        # Still busy in its database when the caller stops.
+        connection.execute("SELECT sum(hash(range)) FROM range(100000000)").fetchall()
+        return real_load(connection, path, *args)
+
+    def stop(_code: str, _path: Path) -> None:
+        started.wait()
+        raise RuntimeError("stopped by the operator")
+
+    monkeypatch.setattr(importer, "load", slow_load)
+    files = [("population", household(tmp_path, n), f"{n}.csv") for n in range(1, 4)]
+    with pytest.raises(RuntimeError, match="stopped by the operator"):
+        list(import_files(files, workers=1, on_file=stop))
+    assert leftovers(pool_dir) == []
+    assert ImportBatch.objects.count() == 0 and people() == []

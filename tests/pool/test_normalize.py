@@ -122,6 +122,9 @@ def test_uscc_check_from_a_staged_body_gives_the_same_reasons(sql):
         *random_usccs(2000, seed=12, digits=True),
         *random_usccs(1000, seed=13),
         "91350100M000100Y43", "913501000000100Y43", "9135010000001000-3", "+13501000000100003",
+        # Bodies a cast would read as numbers: an exponent, hexadecimal, binary (E, X, B are USCC letters).
+        "913501000000001E2U", "913501000000001E27", "1E000000000000000K", "0X0000000000000006",
+        "0B000000000000000X",
         "91350100000010000", "9135010000001000000", "",
     ]  # fmt: skip
     rows = sql.execute(
