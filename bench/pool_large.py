@@ -4,9 +4,9 @@ The file is built from a synthetic bank-transactions file repeated with fresh tr
 (UTF-8, or GBK to exercise the chunked transcoding), then imported by `jiancha pool import` in a child
 process whose peak resident memory the kernel reports.
 
-    uv run python -m bench.pool_large --source REGION/331202/bank/transactions.csv [--gigabytes 0.5,2] [--gbk]
+    uv run python -m bench.pool_large --source REGION/331202/bank/transactions.csv [--gigabytes 0.5,1,2] [--gbk]
 
-Two sizes show whether memory is bounded: the peak should not grow with the file.
+Three sizes show whether memory is bounded: the peak should not grow with the file.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def build(source: Path, target: Path, size: int, encoding: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", type=Path, required=True)
-    parser.add_argument("--gigabytes", default="0.5,2", help="file sizes to try, comma-separated")
+    parser.add_argument("--gigabytes", default="0.5,1,2", help="file sizes to try, comma-separated")
     parser.add_argument("--gbk", action="store_true")
     args = parser.parse_args()
     encoding = "gbk" if args.gbk else "utf-8"
