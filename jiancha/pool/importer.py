@@ -582,7 +582,7 @@ def _map(connection: duckdb.DuckDBPyConnection, database: _Database, feed: Feed,
     selects its columns and rows from it. Materialising rows is a large part of the cost, so they are
     materialised once, not once more per pool table.
     """
-    sql = feed_sql(feed.maps, set(source.columns), plain=source.plain)
+    sql = feed_sql(feed.maps, set(source.columns), plain=source.plain, extra=source.extra)
     statements = [f"CREATE TEMP TABLE norm_{staging} AS {query}" for staging, query in sql.normalised.items()]
     statements += [
         f"CREATE TEMP VIEW mapped_{index} AS {sql.select(index, f'norm_{staging}')}"

@@ -54,7 +54,11 @@ REASONS = {
     "bad_amount": _("not an amount (yuan, or 万元)"),
     "negative": _("a negative amount"),
     "bad_boolean": _("neither yes nor no"),
+    "extra_fields": _("more fields than the header names (a delimiter inside a value not in quotes?)"),
 }
+
+# The field named by a row-level reject (``extra_fields``): the row as a whole.
+WHOLE_ROW = "*"
 
 
 def value_sql(column: ColumnMap, kind: str, t: str) -> str:
@@ -167,12 +171,18 @@ def _value(k: int, kind: str) -> str:
 
 
 def feed_sql(
-    maps: tuple[TableMap, ...], available: set[str] | None = None, *, plain: bool = False
+    maps: tuple[TableMap, ...],
+    available: set[str] | None = None,
+    *,
+    plain: bool = False,
+    extra: str | None = None,
 ) -> FeedSQL:
     """The SQL mapping a file to its feed's tables (see FeedSQL). ``available``: the file's columns
     (an optional column it lacks gives NULLs, not errors; required ones were checked before).
     ``plain``: the source holds no full-width character and no non-ASCII space
     (``sources.plain_text``), so text is cleaned by the cheaper ``jc_text_plain``, with the same result.
+    ``extra``: a column of ``src`` holding a row's first field past the header's last; a row with
+    one is rejected from every table (``extra_fields``): its values may sit in the wrong columns.
     """
     keys: dict[str, dict[_Value, int]] = {}
     planned: list[tuple[str, TableMap, dict[str, int]]] = []
@@ -214,6 +224,7 @@ def feed_sql(
                 if read == staging
             ],
             plain,
+            extra if staging == "src" else None,
         )
         for staging, values in keys.items()
     }
@@ -225,6 +236,7 @@ def _normalised_sql(
     values: dict[_Value, int],
     maps: list[tuple[int, TableMap, dict[str, int]]],
     plain: bool,
+    extra: str | None = None,
 ) -> str:
     """Stages, each a subquery, so that every macro gets a column rather than an expression to
     re-derive: cleaned text, codes (resident IDs, USCCs), typed values, resident ID bodies and birth
@@ -250,7 +262,13 @@ def _normalised_sql(
         reason = reason_sql(column, value.kind, f"t{k}", f"v{k}", f"b{k}", f"d{k}")
         if reason is not None:
             reasons.append(f"{reason} AS r{k}")
-    outputs, messages, lists = _outputs(maps)
+    row_error = None
+    if extra is not None:
+        texts.append(f"{'jc_text_plain' if plain else 'jc_text'}(src.{quote(extra)}) AS x_extra")
+        row_error = (
+            f"CASE WHEN x_extra IS NOT NULL THEN {literal(WHOLE_ROW + '|extra_fields|')} || x_extra END"
+        )
+    outputs, messages, lists = _outputs(maps, row_error)
     errors = [f"{error} AS {name}" for error, name in messages.items()]
     query = f"SELECT {', '.join(['src._row AS _row', *texts])} FROM {staging} AS src"
     for stage in (codes, typed, bodies, reasons, errors):
@@ -259,11 +277,13 @@ def _normalised_sql(
     return f"SELECT {', '.join(['_row', *outputs, *lists])} FROM ({query})"
 
 
-def _outputs(maps: list[tuple[int, TableMap, dict[str, int]]]) -> tuple[list[str], dict[str, str], list[str]]:
+def _outputs(
+    maps: list[tuple[int, TableMap, dict[str, int]]], row_error: str | None = None
+) -> tuple[list[str], dict[str, str], list[str]]:
     """What the tables ``maps`` (index, map, value positions) take from their staging table: the
     value columns they output, the error messages (SQL, named ``_e<j>``: a message two tables give —
     the same column, value and rule — is built once) and each table's list of errors, in the order
-    of its columns, as ``_errors<index>``."""
+    of its columns, as ``_errors<index>``, after ``row_error`` (an error of the row as a whole)."""
     outputs: dict[str, None] = {}
     messages: dict[str, str] = {}
     lists: list[str] = []
@@ -271,6 +291,8 @@ def _outputs(maps: list[tuple[int, TableMap, dict[str, int]]]) -> tuple[list[str
         table = tables()[table_map.table]
         by_column = {c.column: c for c in table_map.columns}
         names: list[str] = []
+        if row_error is not None:
+            names.append(messages.setdefault(row_error, f"_e{len(messages)}"))
         for name, kind in table.columns.items():
             mapped = by_column.get(name)
             if mapped is None:

@@ -12,6 +12,7 @@ import codecs
 import csv
 import datetime
 import hashlib
+import io
 import itertools
 import json
 import operator
@@ -54,6 +55,8 @@ class Source:
     # No character in the file is full-width or a non-ASCII space: cleaning text needs no folding
     # and trims only ASCII spaces (see normalize.jc_text_plain).
     plain: bool = False
+    # A column of ``table`` holding a row's first field past the header's last (CSV), if checked.
+    extra: str | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -154,7 +157,7 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
         with readable.open("rb") as handle:
             sample = handle.read(256 * 1024)
     try:
-        reader, columns = _csv_reader(connection, str(readable), sample)
+        reader, columns, extra = _csv_reader(connection, str(readable), sample)
     except duckdb.Error as error:
         raise csv_error(error, path.name) from None
     _refuse_repeated_names(columns, sample, path.name)
@@ -170,13 +173,16 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
         names.append(clean)
     # The record's place in the file: a CSV scan delivers rows in file order (insertion order is
     # preserved), and row_number() over them costs next to nothing.
-    selected = ", ".join(
-        f"{quote(name)} AS {quote(clean)}" for name, clean in zip(columns, names, strict=True)
-    )
+    selected = [f"{quote(name)} AS {quote(clean)}" for name, clean in zip(columns, names, strict=True)]
+    if extra in names:  # a cleaned header name took it (absurd, but then rows are not checked)
+        extra = None
+    if extra is not None:
+        selected.append(quote(extra))
     connection.execute(
-        f"CREATE OR REPLACE TEMP VIEW src AS SELECT row_number() OVER () + 1 AS _row, {selected} FROM {reader}"
+        f"CREATE OR REPLACE TEMP VIEW src AS SELECT row_number() OVER () + 1 AS _row, {', '.join(selected)} "
+        f"FROM {reader}"
     )
-    return Source("src", names, None, encoding, plain_text(readable))
+    return Source("src", names, None, encoding, plain_text(readable), extra=extra)
 
 
 def csv_error(error: duckdb.Error, file: str) -> SourceError:
@@ -186,9 +192,12 @@ def csv_error(error: duckdb.Error, file: str) -> SourceError:
     )
 
 
-def _csv_reader(connection: duckdb.DuckDBPyConnection, path: str, sample: bytes) -> tuple[str, list[str]]:
-    """``read_csv(...)`` with the dialect and columns DuckDB's sniffer finds in the file, pinned, and
-    the file's column names.
+def _csv_reader(
+    connection: duckdb.DuckDBPyConnection, path: str, sample: bytes
+) -> tuple[str, list[str], str | None]:
+    """``read_csv(...)`` with the dialect and columns DuckDB's sniffer finds in the file, pinned; the
+    file's column names; and the name of one more column the reader gives, past the header's last,
+    holding a row's first extra field (None when the header could not be read to check rows).
 
     The reader is bound twice (the view, then the query normalising it) and sniffing costs about
     9 ms whatever the file's size; sniffed once, every value is read as text with what was found.
@@ -211,14 +220,41 @@ def _csv_reader(connection: duckdb.DuckDBPyConnection, path: str, sample: bytes)
         return literal("" if value == "(empty)" else value)
 
     columns = [str(column["name"]) for column in sniffed]
-    types = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in columns)
+    # A row with more fields than the header names (an unquoted delimiter inside a value shifts the
+    # rest of the row) would be read into the header's columns, its last field dropped; one column
+    # more catches the first extra field. The sniffer names such fields when its sample has them
+    # (column4 …): the header line itself says how many fields are named.
+    extra: str | None = None
+    named = _header_width(sample, delimiter, quote_char, escape, skip, comment)
+    # Past the header, the sniffer's names are its own (column4 …): anything else, and the header
+    # was not read as DuckDB reads it, so rows are not checked.
+    if named is not None and all(re.fullmatch(r"column\d+", name) for name in columns[named:]):
+        columns = columns[:named]
+        extra = next(f"_extra{n}" for n in itertools.count() if f"_extra{n}" not in columns)
+    types = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in [*columns, *([extra] if extra else [])])
     reader = (
         f"read_csv({literal(path)}, auto_detect = false, header = true, delim = {text(delimiter)}, "
         f"quote = {text(quote_char)}, escape = {text(escape)}, new_line = {text(new_line)}, "
         f"comment = {text(comment)}, skip = {int(skip)}, columns = {{{types}}}, strict_mode = false, "
         "null_padding = true, encoding = 'utf-8', parallel = false)"
     )
-    return reader, columns
+    return reader, columns, extra
+
+
+def _header_width(
+    sample: bytes, delimiter: str, quote_char: str, escape: str, skip: int, comment: str
+) -> int | None:
+    """How many fields the header line names, read from the file's start as the sniffer read it;
+    None where that is not plain RFC 4180 (lines skipped, comments, another quote or escape, a
+    header that does not parse)."""
+    if skip or comment != "(empty)" or len(quote_char) != 1 or escape != quote_char or len(delimiter) != 1:
+        return None
+    text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote_char, strict=True))
+    except (csv.Error, StopIteration):
+        return None
+    return len(header)
 
 
 _NUMBERED_NAME = re.compile(r"(.+)_\d+")

@@ -451,6 +451,38 @@ def test_a_csv_file_broken_past_the_sniffers_sample_is_refused_and_nothing_lands
     assert snapshot_versions() == {}
 
 
+@pytest.mark.parametrize("early", [False, True], ids=["past the sniffer's sample", "in it"])
+def test_a_row_with_more_fields_than_the_header_is_rejected_not_shifted(tmp_path, early):
+    people = [rid("331221", "19400101", f"{n:03d}") for n in range(1, 999)]
+    lines = [f"{people[n % 998]},张三,2024-01-01,民政局" for n in range(3000 if not early else 200)]
+    # A comma inside an unquoted value: every field after it moves one column to the right.
+    shifted = [f"{FATHER},张,建国,2024-01-01,民政局", f"{MOTHER},李秀英,2024-02-02,石门镇,民政办"]
+    lines = shifted + lines if early else lines + shifted
+    outcome = import_file("deaths", _deaths(tmp_path / "deaths.csv", lines))
+    assert outcome.batch.rows_rejected == 2 and outcome.table_rows == {"Death": len(lines) - 2}
+    # The first row's shifted name also put 建国 where the date goes: that is listed too.
+    assert outcome.batch.reject_summary == {"Death.*: extra_fields": 2, "Death.deathDate: bad_date": 1}
+    assert sorted(RejectedRow.objects.filter(reason="extra_fields").values_list("row", "field")) == sorted(
+        (lines.index(line) + 2, "*") for line in shifted
+    )
+    assert query(f"SELECT count(*) FROM Death WHERE idNumber IN ('{FATHER}', '{MOTHER}')") == [(0,)]
+
+
+def test_a_delimiter_ending_every_line_is_no_extra_field(tmp_path):
+    path = tmp_path / "deaths.csv"
+    path.write_text(
+        f"公民身份号码,姓名,死亡日期,登记机关,\n{FATHER},张建国,2024-01-01,民政局,\n", encoding="utf-8"
+    )
+    outcome = import_file("deaths", path)
+    assert outcome.batch.rows_rejected == 0 and outcome.table_rows == {"Death": 1}
+    # Lines ending in a delimiter the header does not have: the extra field is empty, nothing shifted.
+    path.write_text(
+        f"公民身份号码,姓名,死亡日期,登记机关\n{MOTHER},李秀英,2024-01-01,民政局,\n", encoding="utf-8"
+    )
+    outcome = import_file("deaths", path)
+    assert outcome.batch.rows_rejected == 0 and outcome.table_rows == {"Death": 1}
+
+
 def test_csv_with_other_delimiters_or_a_backslash_is_still_sniffed(tmp_path):
     path = tmp_path / "deaths.csv"
     path.write_text(
