@@ -174,8 +174,8 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
     # The record's place in the file: a CSV scan delivers rows in file order (insertion order is
     # preserved), and row_number() over them costs next to nothing.
     selected = [f"{quote(name)} AS {quote(clean)}" for name, clean in zip(columns, names, strict=True)]
-    if extra in names:  # a cleaned header name took it (absurd, but then rows are not checked)
-        extra = None
+    if extra is not None and extra.lower() in {name.lower() for name in names}:
+        extra = None  # a cleaned header name took it (absurd, but then rows are not checked)
     if extra is not None:
         selected.append(quote(extra))
     connection.execute(
@@ -230,7 +230,9 @@ def _csv_reader(
     # was not read as DuckDB reads it, so rows are not checked.
     if named is not None and all(re.fullmatch(r"column\d+", name) for name in columns[named:]):
         columns = columns[:named]
-        extra = next(f"_extra{n}" for n in itertools.count() if f"_extra{n}" not in columns)
+        # DuckDB's names are case-insensitive: _EXTRA0 in the header takes _extra0.
+        taken = {name.lower() for name in columns}
+        extra = next(f"_extra{n}" for n in itertools.count() if f"_extra{n}" not in taken)
     types = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in [*columns, *([extra] if extra else [])])
     reader = (
         f"read_csv({literal(path)}, auto_detect = false, header = true, delim = {text(delimiter)}, "
@@ -246,10 +248,21 @@ def _header_width(
 ) -> int | None:
     """How many fields the header line names, read from the file's start as the sniffer read it;
     None where that is not plain RFC 4180 (lines skipped, comments, another quote or escape, a
-    header that does not parse)."""
-    if skip or comment != "(empty)" or len(quote_char) != 1 or escape != quote_char or len(delimiter) != 1:
+    header that does not parse).
+
+    When the sniffer chose (a backslash or an apostrophe early in the file, as in '330102… or
+    O'Brien) it may give no quote or no escape: without a quote the header's fields lie between
+    delimiters; without an escape the header is counted only if it holds no quote, where quoting
+    cannot matter.
+    """
+    if skip or comment != "(empty)" or len(delimiter) != 1:
         return None
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    if quote_char == "(empty)":  # no quoting at all: the fields are what lies between delimiters
+        return len(first_line.split(delimiter))
+    if len(quote_char) != 1 or (escape != quote_char and (escape != "(empty)" or quote_char in first_line)):
+        return None
     try:
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote_char, strict=True))
     except (csv.Error, StopIteration):

@@ -468,6 +468,27 @@ def test_a_row_with_more_fields_than_the_header_is_rejected_not_shifted(tmp_path
     assert query(f"SELECT count(*) FROM Death WHERE idNumber IN ('{FATHER}', '{MOTHER}')") == [(0,)]
 
 
+def test_extra_fields_are_caught_when_the_sniffer_chose_the_quoting_and_whatever_the_headers_case(tmp_path):
+    # An apostrophe early in the file leaves quoting to DuckDB's sniffer; a header may name _EXTRA0.
+    lines = [f"{rid('331221', '19400101', f'{n:03d}')},O'Brien{n},2024-01-01,民政局" for n in range(1, 200)]
+    lines.append(f"{FATHER},张,建国,2024-01-01,民政局")
+    path = tmp_path / "deaths.csv"
+    path.write_text(
+        "\n".join(
+            [
+                "公民身份号码,姓名,死亡日期,登记机关,_EXTRA0",
+                *[f"{line}," for line in lines[:-1]],
+                lines[-1] + ",x",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    outcome = import_file("deaths", path)
+    assert outcome.batch.reject_summary["Death.*: extra_fields"] == 1
+    assert outcome.table_rows == {"Death": 199}
+
+
 def test_a_delimiter_ending_every_line_is_no_extra_field(tmp_path):
     path = tmp_path / "deaths.csv"
     path.write_text(
