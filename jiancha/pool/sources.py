@@ -157,10 +157,10 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, path: Path, work: Path) -> 
         with readable.open("rb") as handle:
             sample = handle.read(256 * 1024)
     try:
-        reader, columns, extra = _csv_reader(connection, str(readable), sample)
+        reader, columns, extra, header = _csv_reader(connection, str(readable), sample)
     except duckdb.Error as error:
         raise csv_error(error, path.name) from None
-    _refuse_repeated_names(columns, sample, path.name)
+    _refuse_repeated_names(columns, header, sample, path.name)
     # Header names as a person reads them: a UTF-8 byte-order mark survives into the first name in
     # some files, and stray spaces around names are common.
     names: list[str] = []
@@ -194,10 +194,11 @@ def csv_error(error: duckdb.Error, file: str) -> SourceError:
 
 def _csv_reader(
     connection: duckdb.DuckDBPyConnection, path: str, sample: bytes
-) -> tuple[str, list[str], str | None]:
+) -> tuple[str, list[str], str | None, list[str] | None]:
     """``read_csv(...)`` with the dialect and columns DuckDB's sniffer finds in the file, pinned; the
     file's column names; and the name of one more column the reader gives, past the header's last,
-    holding a row's first extra field (None when the header could not be read to check rows).
+    holding a row's first extra field (None when the header could not be read to check rows); and
+    the header line's fields as read with the sniffed dialect (None where that is not plain).
 
     The reader is bound twice (the view, then the query normalising it) and sniffing costs about
     9 ms whatever the file's size; sniffed once, every value is read as text with what was found.
@@ -225,11 +226,11 @@ def _csv_reader(
     # more catches the first extra field. The sniffer names such fields when its sample has them
     # (column4 …): the header line itself says how many fields are named.
     extra: str | None = None
-    named = _header_width(sample, delimiter, quote_char, escape, skip, comment)
+    header = _header(sample, delimiter, quote_char, escape, skip, comment)
     # Past the header, the sniffer's names are its own (column4 …): anything else, and the header
     # was not read as DuckDB reads it, so rows are not checked.
-    if named is not None and all(re.fullmatch(r"column\d+", name) for name in columns[named:]):
-        columns = columns[:named]
+    if header is not None and all(re.fullmatch(r"column\d+", name) for name in columns[len(header) :]):
+        columns = columns[: len(header)]
         # DuckDB's names are case-insensitive: _EXTRA0 in the header takes _extra0.
         taken = {name.lower() for name in columns}
         extra = next(f"_extra{n}" for n in itertools.count() if f"_extra{n}" not in taken)
@@ -240,14 +241,14 @@ def _csv_reader(
         f"comment = {text(comment)}, skip = {int(skip)}, columns = {{{types}}}, strict_mode = false, "
         "null_padding = true, encoding = 'utf-8', parallel = false)"
     )
-    return reader, columns, extra
+    return reader, columns, extra, header
 
 
-def _header_width(
+def _header(
     sample: bytes, delimiter: str, quote_char: str, escape: str, skip: int, comment: str
-) -> int | None:
-    """How many fields the header line names, read from the file's start as the sniffer read it;
-    None where that is not plain RFC 4180 (lines skipped, comments, another quote or escape, a
+) -> list[str] | None:
+    """The fields of the header line, read from the file's start as the sniffer read it; None where
+    that is not plain RFC 4180 (lines skipped, comments, another quote or escape, a
     header that does not parse).
 
     When the sniffer chose (a backslash or an apostrophe early in the file, as in '330102… or
@@ -260,34 +261,34 @@ def _header_width(
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     if quote_char == "(empty)":  # no quoting at all: the fields are what lies between delimiters
-        return len(first_line.split(delimiter))
+        return first_line.split(delimiter)
     if len(quote_char) != 1 or (escape != quote_char and (escape != "(empty)" or quote_char in first_line)):
         return None
     try:
-        header = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote_char, strict=True))
+        return next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote_char, strict=True))
     except (csv.Error, StopIteration):
         return None
-    return len(header)
 
 
 _NUMBERED_NAME = re.compile(r"(.+)_\d+")
 
 
-def _refuse_repeated_names(columns: list[str], sample: bytes, file: str) -> None:
+def _refuse_repeated_names(columns: list[str], header: list[str] | None, sample: bytes, file: str) -> None:
     """Refuse a header naming two columns alike, as for xlsx: which one a feed means is unknown.
 
     DuckDB renames the second 号码 to 号码_1 and reads on; only when a name and that name with a
-    number after it are both there is the header line itself read to tell the two cases apart.
+    number after it are both there is the header line itself (``header``, as ``_header`` read it,
+    else the file's first line split on its likeliest delimiter) looked at to tell the two apart.
     """
     names = set(columns)
     numbered = (_NUMBERED_NAME.fullmatch(column) for column in columns)
     if not any(match and match.group(1) in names for match in numbered):
         return
-    line = sample.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[0]
-    delimiter = max(",\t;|", key=line.count)
-    header = [name.strip() for name in next(csv.reader([line], delimiter=delimiter))]
+    if header is None:
+        line = sample.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[0]
+        header = next(csv.reader([line], delimiter=max(",\t;|", key=line.count)))
     seen: dict[str, int] = {}
-    for index, name in enumerate(header):
+    for index, name in enumerate(name.strip() for name in header):
         if name and name in seen:
             raise SourceError(
                 _(
